@@ -1,0 +1,9 @@
+import type { CAC } from 'cac';
+import type { CommandContext } from '../context.ts';
+import { registerVersion } from './version.ts';
+
+/** A Registrar adds one command (or command group) to the CLI. */
+export type Registrar = (cli: CAC, ctx: CommandContext, run: (fn: () => Promise<number>) => void) => void;
+
+/** Every command of the trellis CLI, in help order. */
+export const registrars: Registrar[] = [registerVersion];

@@ -1,0 +1,30 @@
+import type { Logger } from '@trellis/sdk';
+
+/** Output is where a command writes: stdout for results, stderr for progress and logs. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  /** IsTTY reports whether stdout is a terminal (progress bars only then). */
+  isTTY: boolean;
+}
+
+/** A CommandContext is what main() hands every command: the injected logger and the output. */
+export interface CommandContext {
+  log: Logger;
+  io: Output;
+  debug: boolean;
+  /** Signal aborts on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+}
+
+/** ExitCode values are documented in docs/cli.md. */
+export const ExitCode = {
+  Ok: 0,
+  Error: 1,
+  Usage: 2,
+  /** Validation, test or plan found problems in the input (not a crash). */
+  Findings: 3,
+  /** Interrupted by SIGINT/SIGTERM. */
+  Interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

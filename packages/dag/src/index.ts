@@ -1,0 +1,1 @@
+export { CycleError, Dag, MissingNodeError } from './dag.ts';

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+// One `npm test`, no build: the `@trellis/source` condition resolves every sibling
+// package to its TypeScript source.
+const resolve = { conditions: ['@trellis/source'] };
+const ssr = { resolve: { conditions: ['@trellis/source'], externalConditions: ['@trellis/source'] } };
+
+export default defineConfig({
+  test: {
+    // Two projects: unit tests next to the code, integration suites under test/.
+    projects: [
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        resolve,
+        ssr,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          globalSetup: ['test/harness/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});
