@@ -1,1 +1,22 @@
-export {};
+export type {
+  ApplyOptions,
+  CallOptions,
+  DeleteOptions,
+  EventHandler,
+  Informer,
+  InformerFactory,
+  InformerOptions,
+  JsonPatchOp,
+  KubeClient,
+  ListOptions,
+  ObjectList,
+  Patch,
+  PatchOptions,
+  ReconcileResult,
+  ResourceInfo,
+  TypeRef,
+  WatchEvent,
+  WatchOptions,
+  WorkQueue,
+  WriteOptions,
+} from './types.ts';
