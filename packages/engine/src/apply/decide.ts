@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { KubeObject } from '@trellis/sdk';
+import { appliedEntry, canonicalJson, isSubset, missingOwnedPaths, stripNulls } from './fields.ts';
+
+/**
+ * AppliedHashAnnotation records, on every composed resource, a hash of the configuration Trellis
+ * last applied to it. Comparing the hash of the new desired configuration with it detects every
+ * change of intent, including a field removed from inside a list, without a schema.
+ */
+export const AppliedHashAnnotation = 'trellis.dev/applied-hash';
+
+/** Why an apply is (or is not) needed; stable strings, used in logs and metrics. */
+export const ApplyReason = {
+  /** Create: the object does not exist yet. */
+  Create: 'Create',
+  /** Changed: the desired configuration differs from the one last applied. */
+  Changed: 'Changed',
+  /** Drift: a field Trellis sets has another value on the server (someone edited it). */
+  Drift: 'Drift',
+  /** Unowned: the object has no apply entry of our field manager (adoption, or a manager takeover). */
+  Unowned: 'Unowned',
+  /** Removal: the field manager owns a field the desired configuration no longer sets. */
+  Removal: 'Removal',
+  /** UpToDate: nothing would change; the write is skipped. */
+  UpToDate: 'UpToDate',
+} as const;
+export type ApplyReason = (typeof ApplyReason)[keyof typeof ApplyReason];
+
+/** An ApplyDecision says whether to send a server-side apply, and why. */
+export interface ApplyDecision {
+  apply: boolean;
+  reason: ApplyReason;
+  /** Body is the configuration to send (nulls stripped, hash annotation set when requested). */
+  body: KubeObject;
+}
+
+export interface DecideOptions {
+  /** FieldManager is the server-side apply field manager. */
+  fieldManager: string;
+  /** Subresource, e.g. `status`, when the apply targets a subresource. */
+  subresource?: string;
+  /**
+   * HashAnnotation stamps {@link AppliedHashAnnotation} on the body and compares it with the
+   * observed one. Used for composed resources (whose schema Trellis does not know).
+   */
+  hashAnnotation?: boolean;
+}
+
+/** AppliedHash returns the hash stamped in {@link AppliedHashAnnotation} for a configuration. */
+export function appliedHash(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 32);
+}
+
+/**
+ * DecideApply compares a desired configuration with the observed object and returns whether a
+ * server-side apply would change anything. It is conservative: when in doubt it applies. It never
+ * reads the network; `observed` comes from an informer cache or a previous response.
+ */
+export function decideApply(desired: KubeObject, observed: KubeObject | undefined, opts: DecideOptions): ApplyDecision {
+  let body = stripNulls(desired);
+  if (opts.hashAnnotation === true) body = withHash(body);
+  if (observed === undefined) return { apply: true, reason: ApplyReason.Create, body };
+  if (
+    opts.hashAnnotation === true &&
+    observed.metadata.annotations?.[AppliedHashAnnotation] !== body.metadata.annotations?.[AppliedHashAnnotation]
+  ) {
+    return { apply: true, reason: ApplyReason.Changed, body };
+  }
+  const entry = appliedEntry(observed.metadata.managedFields, opts.fieldManager, opts.subresource);
+  if (entry === undefined) return { apply: true, reason: ApplyReason.Unowned, body };
+  if (!isSubset(withoutIdentity(body), observed)) return { apply: true, reason: ApplyReason.Drift, body };
+  const missing = missingOwnedPaths(scoped(body, opts.subresource), entry.fieldsV1);
+  if (missing.length > 0) return { apply: true, reason: ApplyReason.Removal, body };
+  return { apply: false, reason: ApplyReason.UpToDate, body };
+}
+
+function withHash(body: KubeObject): KubeObject {
+  const annotations = { ...(body.metadata.annotations ?? {}) };
+  delete annotations[AppliedHashAnnotation];
+  const unstamped: KubeObject = { ...body, metadata: { ...body.metadata, annotations } };
+  if (Object.keys(annotations).length === 0) delete unstamped.metadata.annotations;
+  const hash = appliedHash(unstamped);
+  return { ...body, metadata: { ...body.metadata, annotations: { ...annotations, [AppliedHashAnnotation]: hash } } };
+}
+
+/** WithoutIdentity drops apiVersion/kind/name/namespace, which a subset check need not compare. */
+function withoutIdentity(body: KubeObject): Record<string, unknown> {
+  const { apiVersion: _a, kind: _k, metadata, ...rest } = body;
+  const { name: _n, namespace: _ns, generateName: _g, ...meta } = metadata;
+  return Object.keys(meta).length === 0 ? rest : { ...rest, metadata: meta };
+}
+
+/** Scoped keeps only the part of the body an apply to `subresource` sends (status: `status`). */
+function scoped(body: KubeObject, subresource: string | undefined): unknown {
+  if (subresource === undefined || subresource === '') return withoutIdentity(body);
+  return { [subresource]: body[subresource] ?? {} };
+}

@@ -1,0 +1,180 @@
+/**
+ * Pure helpers that compare a desired (partial) object with what the API server holds, so that a
+ * controller can skip every write that would change nothing. Server-side apply of an unchanged
+ * configuration is accepted by the API server without persisting anything, but it is still a
+ * request (audit log, `apiserver_request_total`, admission); Trellis does not send it.
+ */
+
+/** A JSON value as it appears in a Kubernetes object. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A FieldPath is a list of map keys; lists are leaves (see {@link leafPaths}). */
+export type FieldPath = readonly string[];
+
+/** PathKey turns a path into a string usable as a Set or Map key. */
+export function pathKey(path: FieldPath): string {
+  return JSON.stringify(path);
+}
+
+/** IsPlainObject reports whether a value is a JSON object (not an array, not null). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * StripNulls returns a copy of `v` without map entries whose value is null (recursively; nulls
+ * inside arrays are kept because they hold positions). The API server drops such entries from an
+ * apply configuration, so they would never compare equal to what is stored.
+ */
+export function stripNulls<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => stripNulls(x)) as T;
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null || x === undefined) continue;
+    out[k] = stripNulls(x);
+  }
+  return out as T;
+}
+
+/**
+ * LeafPaths lists the paths of every leaf of a JSON object: scalars, arrays and empty objects are
+ * leaves; non-empty objects are descended into. This is the shape managedFields records for maps,
+ * with every list collapsed into one leaf (a list's own keys need its schema, which a schemaless
+ * comparison does not have).
+ */
+export function leafPaths(obj: unknown, prefix: FieldPath = []): FieldPath[] {
+  if (!isPlainObject(obj)) return [prefix];
+  const keys = Object.keys(obj);
+  if (keys.length === 0) return [prefix];
+  const out: FieldPath[] = [];
+  for (const k of keys) out.push(...leafPaths(obj[k], [...prefix, k]));
+  return out;
+}
+
+/**
+ * ManagedLeafPaths reads one field manager's `fieldsV1` set (from `metadata.managedFields`) and
+ * returns its leaves in the shape of {@link leafPaths}: `f:` entries are map keys, and an entry
+ * whose children are list members (`k:`, `v:`, `i:`) is a single leaf.
+ */
+export function managedLeafPaths(fieldsV1: unknown, prefix: FieldPath = []): FieldPath[] {
+  if (!isPlainObject(fieldsV1)) return [prefix];
+  const keys = Object.keys(fieldsV1).filter((k) => k !== '.');
+  if (keys.length === 0) return [prefix];
+  if (keys.some((k) => k.startsWith('k:') || k.startsWith('v:') || k.startsWith('i:'))) return [prefix];
+  const out: FieldPath[] = [];
+  for (const k of keys) {
+    if (!k.startsWith('f:')) continue;
+    out.push(...managedLeafPaths(fieldsV1[k], [...prefix, k.slice(2)]));
+  }
+  return out;
+}
+
+/** A ManagedFieldsEntry is one element of `metadata.managedFields`. */
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  apiVersion?: string;
+  fieldsType?: string;
+  fieldsV1?: unknown;
+  subresource?: string;
+}
+
+/**
+ * AppliedEntry returns the managedFields entry that server-side apply recorded for `manager` on the
+ * main resource (no `subresource`) or on the given subresource.
+ */
+export function appliedEntry(managedFields: unknown, manager: string, subresource?: string): ManagedFieldsEntry | undefined {
+  if (!Array.isArray(managedFields)) return undefined;
+  for (const e of managedFields as ManagedFieldsEntry[]) {
+    if (!isPlainObject(e)) continue;
+    if (e.manager !== manager || e.operation !== 'Apply') continue;
+    if ((e.subresource ?? '') !== (subresource ?? '')) continue;
+    return e;
+  }
+  return undefined;
+}
+
+/**
+ * IsSubset reports whether every leaf of `desired` has the same value in `observed`. Objects are
+ * compared key by key (observed may hold more keys: defaults, other managers); arrays must have the
+ * same length and each element must be a subset of the observed element (servers default fields
+ * inside list items, e.g. a container's `imagePullPolicy`). Numbers compare by value.
+ */
+export function isSubset(desired: unknown, observed: unknown): boolean {
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(observed) || observed.length !== desired.length) return false;
+    return desired.every((d, i) => isSubset(d, observed[i]));
+  }
+  if (isPlainObject(desired)) {
+    if (!isPlainObject(observed)) return false;
+    for (const [k, v] of Object.entries(desired)) {
+      if (v === null || v === undefined) {
+        if (observed[k] !== undefined && observed[k] !== null) return false;
+        continue;
+      }
+      if (!(k in observed)) return false;
+      if (!isSubset(v, observed[k])) return false;
+    }
+    return true;
+  }
+  return desired === observed;
+}
+
+/**
+ * DeepEqual compares two JSON values structurally; key order does not matter.
+ */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isPlainObject(a)) {
+    if (!isPlainObject(b)) return false;
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => k in b && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** CanonicalJson serialises a JSON value with map keys sorted, so equal values hash equally. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x === undefined ? null : x)).join(',')}]`;
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** Paths the API server never records in managedFields (they identify the object). */
+const IDENTITY_PATHS = new Set(
+  [['apiVersion'], ['kind'], ['metadata', 'name'], ['metadata', 'namespace'], ['metadata', 'generateName']].map((p) => pathKey(p)),
+);
+
+/**
+ * MissingOwnedPaths returns the leaves `manager` owns (per managedFields) that `desired` no longer
+ * sets: applying `desired` would remove them, so the apply is not a no-op. Leaves are compared
+ * with lists collapsed, which is exact for maps; a removal inside a list is caught by the caller's
+ * hash of the applied configuration.
+ */
+export function missingOwnedPaths(desired: unknown, fieldsV1: unknown): FieldPath[] {
+  const want = new Set(leafPaths(desired).map((p) => pathKey(p)));
+  return managedLeafPaths(fieldsV1).filter((p) => {
+    if (IDENTITY_PATHS.has(pathKey(p))) return false;
+    if (want.has(pathKey(p))) return false;
+    // An owned map we still set with children (e.g. owned `f:labels: {}` leaf vs desired labels.a).
+    return !hasPrefix(want, p);
+  });
+}
+
+function hasPrefix(set: Set<string>, p: FieldPath): boolean {
+  const prefix = pathKey(p).slice(0, -1);
+  for (const k of set) if (k.startsWith(`${prefix},`)) return true;
+  return false;
+}
