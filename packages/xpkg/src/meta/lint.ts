@@ -86,7 +86,7 @@ export function lintPackage(pkg: ParsedPackage, opts: LintOptions = {}): LintRes
     const f = checkCrossplaneVersion(meta.crossplaneVersion, opts.crossplaneVersion);
     if (f !== undefined) findings.push({ severity: 'error', source: first.source, field: 'spec.crossplane.version', message: f });
   }
-  if (meta !== undefined) findings.push(...lintObjects(meta.type, pkg.objects, opts.mode ?? 'build'));
+  findings.push(...lintObjects(first.object.kind as PackageType, pkg.objects, opts.mode ?? 'build'));
   const out: LintResult = { findings, metaSource: first.source };
   if (meta !== undefined) out.meta = meta;
   return out;

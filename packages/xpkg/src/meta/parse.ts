@@ -56,7 +56,7 @@ export function parseDocuments(text: string, file: string, limits: ParseLimits =
   if (Buffer.byteLength(text) > maxBytes) {
     throw new TrellisError('XPKG_TOO_LARGE', `${file}: larger than ${maxBytes} bytes`, { details: { file } });
   }
-  const docs = parseAllDocuments(text, { maxAliasCount: 100, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > (limits.maxDocuments ?? defaultMaxDocuments)) {
     throw new TrellisError('XPKG_TOO_LARGE', `${file}: more than ${limits.maxDocuments ?? defaultMaxDocuments} YAML documents`, {
