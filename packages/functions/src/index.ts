@@ -1,3 +1,4 @@
+export * from './gofmt/index.ts';
 export type {
   Capability,
   CompositionFunction,
