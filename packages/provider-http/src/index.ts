@@ -1,1 +1,13 @@
-export {};
+export type { Endpoint, HttpClientOptions } from './client.ts';
+export { httpConfigKinds, httpProviderGroup, newHttpClient, newHttpConnector, resolveEndpoint } from './client.ts';
+export { CompareMode, contains, matches } from './compare.ts';
+export { crds } from './crds.ts';
+export { HttpCode } from './errors.ts';
+export type { HttpRequest, HttpResponse, Transport } from './http.ts';
+export { describeRequest, maxResponseBytes, parseRetryAfter, send, serverMessage, statusError } from './http.ts';
+export type { FieldMapping, HttpMapping, PathCondition, RequestMapping } from './mapping.ts';
+export { alertmanagerGroup, silenceMapping } from './mappings/alertmanager.ts';
+export { powerDnsGroup, rrsetMapping, zoneMapping } from './mappings/powerdns.ts';
+export { httpKind, mappings, providerConfigKinds } from './provider.ts';
+export type { TemplateContext } from './template.ts';
+export { renderString, renderUrl, renderValue } from './template.ts';

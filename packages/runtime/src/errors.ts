@@ -77,3 +77,12 @@ export function isKubeConflict(err: unknown): boolean {
 export function isKubeNotFound(err: unknown): boolean {
   return causeChain(err).some((e) => e instanceof TrellisError && e.code === 'KUBE_NOT_FOUND');
 }
+
+/**
+ * OutcomeUnknown reports whether an error says the call may have taken effect (details
+ * `outcome: 'unknown'`): a mutating request that timed out, or a create whose response lacked the
+ * new identifier. The runtime never records such a Create as failed.
+ */
+export function outcomeUnknown(err: unknown): boolean {
+  return causeChain(err).some((e) => e instanceof TrellisError && e.details?.outcome === 'unknown');
+}

@@ -1,7 +1,10 @@
+export type { KubeClient } from '@trellis/kube';
 export type { ConnectionPublisher } from './connection.ts';
 export { connectionSecretType, nopPublisher, secretPublisher } from './connection.ts';
+export type { ManagedCrdOptions, Schema } from './crd.ts';
+export { credentialsSchema, managedResourceCrd, providerConfigCrd, providerConfigUsageCrd, referenceSchemas } from './crd.ts';
 export type { RetryHint } from './errors.ts';
-export { isKubeConflict, isKubeNotFound, permanentError, RuntimeCode, retryAfterError, retryHintOf } from './errors.ts';
+export { isKubeConflict, isKubeNotFound, outcomeUnknown, permanentError, RuntimeCode, retryAfterError, retryHintOf } from './errors.ts';
 export type { ProviderConfigRef, SecretRef } from './fields.ts';
 export {
   canonicalJson,
@@ -28,10 +31,11 @@ export type { PolicyChecker, PolicyInput } from './policies.ts';
 export { DeletionPolicy, ManagementAction, newPolicyChecker, supportedManagementPolicies } from './policies.ts';
 export type { PollOptions } from './poll.ts';
 export { defaultPollOptions, nextPoll } from './poll.ts';
-export type { CredentialsSelector, ProviderConfigKinds, UsageTracker } from './providerconfig.ts';
+export type { CredentialsSelector, ObjectReader, ProviderConfigKinds, UsageTracker } from './providerconfig.ts';
 export {
   apiUsageTracker,
   CredentialsSource,
+  clientReader,
   defaultProviderConfigName,
   extractCredentials,
   getProviderConfig,
@@ -42,7 +46,7 @@ export {
   providerConfigNameOf,
   UsageLabel,
 } from './providerconfig.ts';
-export type { ManagedKind, ManagedReconciler, ManagedReconcilerOptions, ObjectReader } from './reconciler.ts';
+export type { ManagedKind, ManagedReconciler, ManagedReconcilerOptions } from './reconciler.ts';
 export { EventReason, ExternalNameSource, errCreateIncomplete, managedFinalizer, newManagedReconciler } from './reconciler.ts';
 export type { ReferenceResolver, ReferenceSpec } from './references.ts';
 export { apiReferenceResolver, nopResolver } from './references.ts';

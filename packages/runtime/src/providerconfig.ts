@@ -106,23 +106,33 @@ export function apiUsageTracker(client: KubeClient, kinds: ProviderConfigKinds):
 /** NopUsageTracker tracks nothing. */
 export const nopUsageTracker: UsageTracker = { track: async () => {} };
 
+/** An ObjectReader reads one object (from a cache or the API server); undefined when it does not exist. */
+export interface ObjectReader {
+  get(ref: ObjectRef, signal?: AbortSignal): Promise<KubeObject | undefined>;
+}
+
+/** ClientReader reads objects straight from the API server. */
+export function clientReader(client: KubeClient): ObjectReader {
+  return { get: (ref, signal) => client.getIfExists(ref, signal === undefined ? {} : { signal }) };
+}
+
 /** GetProviderConfig reads the ProviderConfig a managed resource uses; a missing config is a permanent error. */
 export async function getProviderConfig(
-  client: KubeClient,
+  reader: ObjectReader,
   kinds: ProviderConfigKinds,
   mr: KubeObject,
   signal?: AbortSignal,
 ): Promise<KubeObject> {
   const name = providerConfigNameOf(mr);
   const ref: ObjectRef = { ...kinds.config, name };
+  let pc: KubeObject | undefined;
   try {
-    return await client.get(ref, signal === undefined ? {} : { signal });
+    pc = await reader.get(ref, signal);
   } catch (err) {
-    if (isKubeNotFound(err)) {
-      throw permanentError(RuntimeCode.ProviderConfig, `${describeRef(ref)} does not exist`, { cause: err });
-    }
     throw wrap(err, `cannot get ${describeRef(ref)}`, RuntimeCode.ProviderConfig);
   }
+  if (pc === undefined) throw permanentError(RuntimeCode.ProviderConfig, `${describeRef(ref)} does not exist`);
+  return pc;
 }
 
 /** CredentialsSource is `spec.credentials.source` of a ProviderConfig (upstream's CommonCredentialExtractor). */
@@ -149,7 +159,7 @@ export interface CredentialsSelector {
  * until the config or Secret changes; the poll interval picks the change up).
  */
 export async function extractCredentials(
-  client: KubeClient,
+  reader: ObjectReader,
   pc: KubeObject,
   signal?: AbortSignal,
   env: NodeJS.ProcessEnv = process.env,
@@ -177,14 +187,13 @@ export async function extractCredentials(
         throw bad('secretRef', 'expected name, namespace and key');
       }
       const ref: ObjectRef = { apiVersion: 'v1', kind: 'Secret', name: s.name, namespace: s.namespace };
-      let secret: KubeObject;
+      let secret: KubeObject | undefined;
       try {
-        secret = await client.get(ref, signal === undefined ? {} : { signal });
+        secret = await reader.get(ref, signal);
       } catch (err) {
-        if (isKubeNotFound(err))
-          throw permanentError(RuntimeCode.ProviderConfig, `${who}: ${describeRef(ref)} does not exist`, { cause: err });
         throw wrap(err, `${who}: cannot get ${describeRef(ref)}`, RuntimeCode.ProviderConfig);
       }
+      if (secret === undefined) throw permanentError(RuntimeCode.ProviderConfig, `${who}: ${describeRef(ref)} does not exist`);
       const v = (secret.data as Record<string, string> | undefined)?.[s.key];
       if (v === undefined) throw bad('secretRef.key', `${describeRef(ref)} has no key "${s.key}"`);
       return new Uint8Array(Buffer.from(v, 'base64'));

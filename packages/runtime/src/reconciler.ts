@@ -27,7 +27,7 @@ import {
 } from '@trellis/sdk';
 import type { ConnectionPublisher } from './connection.ts';
 import { nopPublisher } from './connection.ts';
-import { isKubeConflict, isKubeNotFound, RuntimeCode, retryHintOf } from './errors.ts';
+import { isKubeConflict, isKubeNotFound, outcomeUnknown, RuntimeCode, retryHintOf } from './errors.ts';
 import { canonicalJson, clone, deletionPolicyOf, managementPoliciesOf, markConditions, statusOf } from './fields.ts';
 import type { AdoptionPolicy } from './meta.ts';
 import {
@@ -51,7 +51,7 @@ import type { PolicyChecker } from './policies.ts';
 import { newPolicyChecker } from './policies.ts';
 import type { PollOptions } from './poll.ts';
 import { defaultPollOptions, nextPoll } from './poll.ts';
-import type { UsageTracker } from './providerconfig.ts';
+import type { ObjectReader, UsageTracker } from './providerconfig.ts';
 import { nopUsageTracker } from './providerconfig.ts';
 import type { ReferenceResolver, ReferenceSpec } from './references.ts';
 import { nopResolver } from './references.ts';
@@ -90,11 +90,6 @@ export interface ManagedKind<T extends KubeObject = KubeObject> {
   lookup?: boolean;
   /** References are the `fooRef`/`fooSelector` fields of the kind. */
   references?: readonly ReferenceSpec[];
-}
-
-/** An ObjectReader reads the managed resource, usually from an informer's cache. */
-export interface ObjectReader {
-  get(ref: ObjectRef, signal?: AbortSignal): Promise<KubeObject | undefined>;
 }
 
 /** Options of a managed reconciler; every field has a default. */
@@ -414,7 +409,7 @@ class Reconcile {
       onAbort = () =>
         reject(
           new TrellisError(RuntimeCode.CallTimeout, `${what} did not finish within ${this.o.callTimeoutMs} ms`, {
-            details: { retry: 'backoff' },
+            details: { retry: 'backoff', outcome: 'unknown' },
           }),
         );
       opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -571,12 +566,17 @@ class Reconcile {
     try {
       creation = await this.call('create', (opts) => external.create(this.mr, opts));
     } catch (err) {
-      setExternalCreateFailed(this.mr, this.o.now());
-      try {
-        await this.patchCriticalAnnotations();
-      } catch (perr) {
-        this.log.debug('Cannot update managed resource annotations', { error: perr });
-        this.record('Warning', EventReason.CannotUpdateManaged, formatError(wrap(perr, 'cannot update managed resource annotations')));
+      // A Create whose outcome is unknown (it timed out, or created something whose identifier
+      // we could not read) is not recorded as failed: it stays incomplete, and the next pass
+      // either finds what it created or asks a person.
+      if (!outcomeUnknown(err)) {
+        setExternalCreateFailed(this.mr, this.o.now());
+        try {
+          await this.patchCriticalAnnotations();
+        } catch (perr) {
+          this.log.debug('Cannot update managed resource annotations', { error: perr });
+          this.record('Warning', EventReason.CannotUpdateManaged, formatError(wrap(perr, 'cannot update managed resource annotations')));
+        }
       }
       if (isKubeConflict(err)) return { requeue: true };
       return this.fail(err, EventReason.CannotCreate, 'create failed', [creating()]);
