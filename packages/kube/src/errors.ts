@@ -69,6 +69,10 @@ export class KubeApiError extends TrellisError {
   readonly subject: ErrorSubject | undefined;
   /** RetryAfterSeconds is the server's hint (429, 504 and some 409s), if any. */
   readonly retryAfterSeconds: number | undefined;
+  /** ServerMessage is the Status message as the server sent it (one line, bounded). */
+  readonly serverMessage: string;
+  /** StatusDetails are `Status.details` name, group and kind (the resource, or the Kind for Invalid). */
+  readonly statusDetails: { name?: string; group?: string; kind?: string } | undefined;
 
   constructor(init: {
     code: KubeErrorCode;
@@ -78,6 +82,8 @@ export class KubeApiError extends TrellisError {
     causes?: StatusCause[];
     subject?: ErrorSubject;
     retryAfterSeconds?: number;
+    serverMessage?: string;
+    statusDetails?: { name?: string; group?: string; kind?: string };
     cause?: unknown;
   }) {
     super(init.code, init.message, {
@@ -89,6 +95,8 @@ export class KubeApiError extends TrellisError {
     this.causes = init.causes ?? [];
     this.subject = init.subject;
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.serverMessage = init.serverMessage ?? '';
+    this.statusDetails = init.statusDetails;
   }
 }
 
@@ -191,6 +199,8 @@ export function fromStatus(opts: { verb: string; subject: ErrorSubject; httpStat
     reason,
     causes,
     subject: opts.subject,
+    serverMessage,
+    ...(st?.details === undefined ? {} : { statusDetails: pickDetails(st.details) }),
     ...(typeof retry === 'number' && retry > 0 ? { retryAfterSeconds: retry } : {}),
   });
 }
@@ -213,6 +223,14 @@ export function fromNetworkError(opts: { verb: string; subject: ErrorSubject; ca
 export function describeSubject(s: ErrorSubject): string {
   if (s.name !== undefined && s.name !== '') return describeRef({ kind: s.kind, name: s.name, namespace: s.namespace });
   return s.namespace !== undefined && s.namespace !== '' ? `${s.kind} objects in namespace "${s.namespace}"` : `${s.kind} objects`;
+}
+
+function pickDetails(d: NonNullable<Status['details']>): { name?: string; group?: string; kind?: string } {
+  const out: { name?: string; group?: string; kind?: string } = {};
+  if (typeof d.name === 'string') out.name = truncate(d.name, 512);
+  if (typeof d.group === 'string') out.group = truncate(d.group, 512);
+  if (typeof d.kind === 'string') out.kind = truncate(d.kind, 512);
+  return out;
 }
 
 function sanitiseCauses(raw: unknown): StatusCause[] {
