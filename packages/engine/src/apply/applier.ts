@@ -1,6 +1,6 @@
 import type { KubeClient } from '@trellis/kube';
 import { describeRef, hasCode, type KubeObject, refOf, wrap } from '@trellis/sdk';
-import { type ApplyReason, decideApply } from './decide.ts';
+import { type ApplyReason, decideApply, type LastApplied } from './decide.ts';
 
 /** An ApplyOutcome reports what happened to one composed resource. */
 export interface ApplyOutcome {
@@ -10,6 +10,8 @@ export interface ApplyOutcome {
   /** Applied is true when a request was sent. */
   applied: boolean;
   reason: ApplyReason;
+  /** Hash identifies the configuration; remember it with the returned resourceVersion. */
+  hash: string;
   /** Invalid holds the API server's rejection of an invalid object; the resource is not synced. */
   invalid?: Error;
 }
@@ -20,6 +22,8 @@ export interface ApplyComposedInput {
   desired: KubeObject;
   observed: KubeObject | undefined;
   fieldManager: string;
+  /** LastApplied is what this process last applied to the object (see decideApply). */
+  lastApplied?: LastApplied | undefined;
   signal?: AbortSignal;
 }
 
@@ -30,9 +34,13 @@ export interface ApplyComposedInput {
  */
 export async function applyComposed(client: KubeClient, input: ApplyComposedInput): Promise<ApplyOutcome> {
   const desired = withoutStatus(input.desired);
-  const decision = decideApply(desired, input.observed, { fieldManager: input.fieldManager, hashAnnotation: true });
+  const decision = decideApply(desired, input.observed, {
+    fieldManager: input.fieldManager,
+    hashAnnotation: true,
+    lastApplied: input.lastApplied,
+  });
   if (!decision.apply) {
-    const out: ApplyOutcome = { name: input.name, applied: false, reason: decision.reason };
+    const out: ApplyOutcome = { name: input.name, applied: false, reason: decision.reason, hash: decision.hash };
     if (input.observed !== undefined) out.object = input.observed;
     return out;
   }
@@ -42,13 +50,14 @@ export async function applyComposed(client: KubeClient, input: ApplyComposedInpu
       force: true,
       ...(input.signal === undefined ? {} : { signal: input.signal }),
     });
-    return { name: input.name, object, applied: true, reason: decision.reason };
+    return { name: input.name, object, applied: true, reason: decision.reason, hash: decision.hash };
   } catch (err) {
     if (hasCode(err, 'KUBE_INVALID')) {
       return {
         name: input.name,
         applied: true,
         reason: decision.reason,
+        hash: decision.hash,
         invalid: wrap(err, `cannot apply composed resource "${input.name}"`),
       };
     }

@@ -125,6 +125,22 @@ describe('decideApply', () => {
     expect(a.metadata.annotations?.[AppliedHashAnnotation]).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('trusts a remembered apply when the server normalised a value', () => {
+    const observed = { ...observedAfterApply(base, cmFields), data: { a: 'normalised' } };
+    const first = decideApply(base, observed, { fieldManager: FM, hashAnnotation: true });
+    expect(first.reason).toBe('Drift');
+    const again = decideApply(base, observed, {
+      fieldManager: FM,
+      hashAnnotation: true,
+      lastApplied: { hash: first.hash, resourceVersion: '7' },
+    });
+    expect(again).toMatchObject({ apply: false, reason: 'UpToDate' });
+    const edited = { ...observed, metadata: { ...observed.metadata, resourceVersion: '8' } };
+    expect(
+      decideApply(base, edited, { fieldManager: FM, hashAnnotation: true, lastApplied: { hash: first.hash, resourceVersion: '7' } }).apply,
+    ).toBe(true);
+  });
+
   it('hashes independently of key order', () => {
     expect(appliedHash({ a: 1, b: { c: 2, d: 3 } })).toBe(appliedHash({ b: { d: 3, c: 2 }, a: 1 }));
   });

@@ -32,6 +32,14 @@ export interface ApplyDecision {
   reason: ApplyReason;
   /** Body is the configuration to send (nulls stripped, hash annotation set when requested). */
   body: KubeObject;
+  /** Hash identifies the configuration (for {@link DecideOptions.lastApplied}). */
+  hash: string;
+}
+
+/** A LastApplied remembers a configuration this process applied and the resourceVersion it produced. */
+export interface LastApplied {
+  hash: string;
+  resourceVersion: string;
 }
 
 export interface DecideOptions {
@@ -44,6 +52,13 @@ export interface DecideOptions {
    * observed one. Used for composed resources (whose schema Trellis does not know).
    */
   hashAnnotation?: boolean;
+  /**
+   * LastApplied: when the observed object is exactly what the server returned after this same
+   * configuration was applied (same hash, same resourceVersion), nothing can have changed. This
+   * also covers fields the server normalises or prunes, which a value comparison would report as
+   * drift forever.
+   */
+  lastApplied?: LastApplied | undefined;
 }
 
 /** AppliedHash returns the hash stamped in {@link AppliedHashAnnotation} for a configuration. */
@@ -59,19 +74,22 @@ export function appliedHash(body: unknown): string {
 export function decideApply(desired: KubeObject, observed: KubeObject | undefined, opts: DecideOptions): ApplyDecision {
   let body = stripNulls(desired);
   if (opts.hashAnnotation === true) body = withHash(body);
-  if (observed === undefined) return { apply: true, reason: ApplyReason.Create, body };
-  if (
-    opts.hashAnnotation === true &&
-    observed.metadata.annotations?.[AppliedHashAnnotation] !== body.metadata.annotations?.[AppliedHashAnnotation]
-  ) {
-    return { apply: true, reason: ApplyReason.Changed, body };
+  const hash =
+    opts.hashAnnotation === true ? (body.metadata.annotations?.[AppliedHashAnnotation] ?? '') : appliedHash(scoped(body, opts.subresource));
+  const decision = (apply: boolean, reason: ApplyReason): ApplyDecision => ({ apply, reason, body, hash });
+  if (observed === undefined) return decision(true, ApplyReason.Create);
+  if (opts.hashAnnotation === true && observed.metadata.annotations?.[AppliedHashAnnotation] !== hash)
+    return decision(true, ApplyReason.Changed);
+  const rv = observed.metadata.resourceVersion;
+  if (opts.lastApplied !== undefined && rv !== undefined && opts.lastApplied.resourceVersion === rv && opts.lastApplied.hash === hash) {
+    return decision(false, ApplyReason.UpToDate);
   }
   const entry = appliedEntry(observed.metadata.managedFields, opts.fieldManager, opts.subresource);
-  if (entry === undefined) return { apply: true, reason: ApplyReason.Unowned, body };
-  if (!isSubset(withoutIdentity(body), observed)) return { apply: true, reason: ApplyReason.Drift, body };
+  if (entry === undefined) return decision(true, ApplyReason.Unowned);
+  if (!isSubset(scoped(body, opts.subresource), observed)) return decision(true, ApplyReason.Drift);
   const missing = missingOwnedPaths(scoped(body, opts.subresource), entry.fieldsV1);
-  if (missing.length > 0) return { apply: true, reason: ApplyReason.Removal, body };
-  return { apply: false, reason: ApplyReason.UpToDate, body };
+  if (missing.length > 0) return decision(true, ApplyReason.Removal);
+  return decision(false, ApplyReason.UpToDate);
 }
 
 function withHash(body: KubeObject): KubeObject {

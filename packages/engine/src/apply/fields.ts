@@ -99,11 +99,22 @@ export function appliedEntry(managedFields: unknown, manager: string, subresourc
  * IsSubset reports whether every leaf of `desired` has the same value in `observed`. Objects are
  * compared key by key (observed may hold more keys: defaults, other managers); arrays must have the
  * same length and each element must be a subset of the observed element (servers default fields
- * inside list items, e.g. a container's `imagePullPolicy`). Numbers compare by value.
+ * inside list items, e.g. a container's `imagePullPolicy`). Numbers compare by value. A
+ * `conditions` list is matched by condition type (a list-map other managers share).
  */
-export function isSubset(desired: unknown, observed: unknown): boolean {
+export function isSubset(desired: unknown, observed: unknown, key?: string): boolean {
   if (Array.isArray(desired)) {
-    if (!Array.isArray(observed) || observed.length !== desired.length) return false;
+    if (!Array.isArray(observed)) return false;
+    if (key === 'conditions' && desired.every((d) => isPlainObject(d) && typeof d.type === 'string')) {
+      // Conditions are a list-map keyed by type: other field managers may own other entries.
+      return desired.every((d) =>
+        isSubset(
+          d,
+          observed.find((o) => isPlainObject(o) && o.type === (d as { type: string }).type),
+        ),
+      );
+    }
+    if (observed.length !== desired.length) return false;
     return desired.every((d, i) => isSubset(d, observed[i]));
   }
   if (isPlainObject(desired)) {
@@ -114,7 +125,7 @@ export function isSubset(desired: unknown, observed: unknown): boolean {
         continue;
       }
       if (!(k in observed)) return false;
-      if (!isSubset(v, observed[k])) return false;
+      if (!isSubset(v, observed[k], k)) return false;
     }
     return true;
   }

@@ -1,0 +1,409 @@
+import type { KubeClient, ReconcileResult, TypeRef } from '@trellis/kube';
+import {
+  asControllerRef,
+  type Condition,
+  controllerOf,
+  type EventRecorder,
+  formatError,
+  getCondition,
+  hasCode,
+  type KubeObject,
+  type Logger,
+  nopLogger,
+  nopRecorder,
+  refOf,
+  setConditions,
+  TrellisError,
+  wrap,
+} from '@trellis/sdk';
+import { decideApply, type LastApplied } from '../../apply/decide.ts';
+import { deepEqual, isPlainObject } from '../../apply/fields.ts';
+import { FieldOwner } from '../../apply/managers.ts';
+import type { EngineMetrics } from '../../metrics/engine-metrics.ts';
+import { PausedMessage, waiting, withObservedGeneration } from '../../status/conditions.ts';
+import { ConnectionSecretType } from '../composite/connection.ts';
+import { claimConditionTypes, conditionsOf, hasFinalizer, isDeleting, isPaused, writeConnectionSecretToRef } from '../composite/xr.ts';
+import { newWriteMemory, type WriteMemory } from '../runtime/fresh.ts';
+import {
+  bindClaim,
+  boundElsewhere,
+  claimSecretName,
+  claimStatusFromXr,
+  compositeDeletePolicy,
+  generateXrName,
+  resourceRefName,
+  xrPatch,
+} from './sync.ts';
+
+/** The claim finalizer (upstream's name). */
+export const ClaimFinalizer = 'finalizer.apiextensions.crossplane.io';
+
+/** A ClaimCache reads claims and XRs from informers. */
+export interface ClaimCache {
+  claim(key: string): KubeObject | undefined;
+  xr(name: string): KubeObject | undefined;
+}
+
+export interface ClaimReconcilerOptions {
+  client: KubeClient;
+  claimType: TypeRef;
+  xrType: TypeRef;
+  cache: ClaimCache;
+  /** HasEnforcedComposition reads the XRD's `enforcedCompositionRef` (it may change at runtime). */
+  hasEnforcedComposition: () => boolean;
+  events?: EventRecorder;
+  log?: Logger;
+  metrics?: EngineMetrics;
+  random?: () => number;
+  now?: () => Date;
+}
+
+const Reason = {
+  Bind: 'BindCompositeResource',
+  Delete: 'DeleteCompositeResource',
+  Propagate: 'PropagateConnectionSecret',
+  Paused: 'ReconciliationPaused',
+} as const;
+
+/**
+ * A ClaimReconciler binds claims to XRs as upstream's claim controller does with its server-side
+ * apply syncer: create and bind the XR, sync the claim's spec to it and its status back, propagate
+ * the connection secret, and delete the XR with the claim. Every write is skipped when it would
+ * change nothing.
+ */
+export class ClaimReconciler {
+  private readonly o: Required<Omit<ClaimReconcilerOptions, 'metrics'>> & Pick<ClaimReconcilerOptions, 'metrics'>;
+  private readonly memory: WriteMemory = newWriteMemory();
+  private readonly xrApplied = new Map<string, LastApplied>();
+  private readonly propagated = new Map<string, string>();
+
+  constructor(opts: ClaimReconcilerOptions) {
+    this.o = { events: nopRecorder, log: nopLogger, random: Math.random, now: () => new Date(), ...opts };
+  }
+
+  /** Reconcile handles one claim by `namespace/name` key. */
+  async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
+    const claim = this.memory.fresher(`claim|${key}`, this.o.cache.claim(key));
+    if (claim === undefined) {
+      this.memory.forgetPrefix(`claim|${key}`);
+      return {};
+    }
+    const log = this.o.log.with({ request: key, uid: claim.metadata.uid, version: claim.metadata.resourceVersion });
+    if (isPaused(claim)) return await this.paused(claim);
+    const xr = await this.boundXr(claim, signal);
+    const other = xr === undefined ? undefined : boundElsewhere(xr, claim);
+    if (xr !== undefined && other !== undefined) {
+      // A human must fix this; requeueing would not help (upstream does not either).
+      return await this.fail(
+        claim,
+        `refusing to operate on composite resource "${xr.metadata.name ?? ''}" that is not bound to this claim: bound to claim "${other}"`,
+        false,
+      );
+    }
+    if (isDeleting(claim)) return await this.delete(claim, xr, log, signal);
+    try {
+      let current = await this.ensureFinalizer(claim, signal);
+      const synced = await this.sync(current, xr, signal);
+      current = synced.claim;
+      return await this.updateStatus(current, synced.xr, signal);
+    } catch (err) {
+      if (hasCode(err, 'KUBE_CONFLICT')) throw err;
+      return await this.fail(claim, formatError(err), true, err);
+    }
+  }
+
+  // ----- steps -----------------------------------------------------------------------------------
+
+  private async paused(claim: KubeObject): Promise<ReconcileResult> {
+    this.record(claim, 'Normal', Reason.Paused, PausedMessage);
+    await this.writeStatus(
+      claim,
+      statusWith(claim, [{ type: 'Synced', status: 'False', reason: 'ReconcilePaused', message: PausedMessage }], this.o.now()),
+    );
+    return {};
+  }
+
+  private async boundXr(claim: KubeObject, signal?: AbortSignal): Promise<KubeObject | undefined> {
+    const name = resourceRefName(claim);
+    if (name === undefined) return undefined;
+    const cached = this.memory.fresher(`xr|${name}`, this.o.cache.xr(name));
+    if (cached !== undefined) return cached;
+    try {
+      return await this.o.client.getIfExists({ ...this.o.xrType, name }, signal === undefined ? {} : { signal });
+    } catch (err) {
+      throw wrap(err, 'cannot get bound composite resource');
+    }
+  }
+
+  private async ensureFinalizer(claim: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
+    if (hasFinalizer(claim, ClaimFinalizer)) return claim;
+    try {
+      const updated = await this.o.client.patch<KubeObject>(
+        refOf(claim),
+        {
+          type: 'merge',
+          patch: {
+            metadata: {
+              resourceVersion: claim.metadata.resourceVersion,
+              finalizers: [...(claim.metadata.finalizers ?? []), ClaimFinalizer],
+            },
+          },
+        },
+        { fieldManager: FieldOwner.Claim, ...(signal === undefined ? {} : { signal }) },
+      );
+      this.memory.remember(`claim|${keyOf(claim)}`, updated);
+      return updated;
+    } catch (err) {
+      throw wrap(err, 'cannot add finalizer to claim');
+    }
+  }
+
+  /**
+   * Sync binds the claim (persisting its resourceRef before the XR exists, so nothing leaks) and
+   * server-side applies the XR from the claim, each only when it would change something.
+   */
+  private async sync(claim: KubeObject, xr: KubeObject | undefined, signal?: AbortSignal): Promise<{ claim: KubeObject; xr: KubeObject }> {
+    const enforced = this.o.hasEnforcedComposition();
+    const name = resourceRefName(claim) ?? (await this.freshName(claim, signal));
+    let current = claim;
+    const bound = bindClaim(claim, xr, this.o.xrType, name, enforced);
+    if (!deepEqual(bound.spec, claim.spec) || !deepEqual(bound.metadata.annotations ?? {}, claim.metadata.annotations ?? {})) {
+      try {
+        current = await this.o.client.update<KubeObject>(bound, {
+          fieldManager: FieldOwner.Claim,
+          ...(signal === undefined ? {} : { signal }),
+        });
+      } catch (err) {
+        throw wrap(err, 'cannot bind and sync claim with composite resource: cannot update claim');
+      }
+      this.memory.remember(`claim|${keyOf(claim)}`, current);
+    }
+    const patch = xrPatch({ claim: current, xr, xrType: this.o.xrType, name, hasEnforcedComposition: enforced });
+    const memo = this.xrApplied.get(name);
+    const d = decideApply(patch, xr, { fieldManager: FieldOwner.Claim, lastApplied: memo });
+    if (!d.apply && xr !== undefined) {
+      this.o.metrics?.skippedWrites.inc({ kind: xr.kind, what: 'claim-sync' });
+      return { claim: current, xr };
+    }
+    let applied: KubeObject;
+    try {
+      applied = await this.o.client.apply<KubeObject>(d.body, {
+        fieldManager: FieldOwner.Claim,
+        force: true,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (err) {
+      throw wrap(err, 'cannot bind and sync claim with composite resource: cannot apply composite resource');
+    }
+    this.memory.remember(`xr|${name}`, applied);
+    this.xrApplied.set(name, { hash: d.hash, resourceVersion: applied.metadata.resourceVersion ?? '' });
+    if (xr === undefined) this.record(current, 'Normal', Reason.Bind, 'Successfully bound composite resource');
+    return { claim: current, xr: applied };
+  }
+
+  /** FreshName generates `<claim>-xxxxx` and checks the API server that no XR has it yet. */
+  private async freshName(claim: KubeObject, signal?: AbortSignal): Promise<string> {
+    for (let i = 0; i < 10; i++) {
+      const name = generateXrName(claim.metadata.name ?? '', this.o.random);
+      if (this.o.cache.xr(name) !== undefined) continue;
+      const existing = await this.o.client.getIfExists({ ...this.o.xrType, name }, signal === undefined ? {} : { signal });
+      if (existing === undefined) return name;
+    }
+    throw new TrellisError('ENGINE_NAME_GENERATION', 'cannot generate a name for a resource');
+  }
+
+  /**
+   * UpdateStatus copies the XR's status to the claim (minus XR-only fields), mirrors the condition
+   * types the XR lists in claimConditionTypes, reports the XR's own sync failure (beyond upstream:
+   * the developer sees why), and propagates the connection secret once the XR is Ready.
+   */
+  private async updateStatus(claim: KubeObject, xr: KubeObject, signal?: AbortSignal): Promise<ReconcileResult> {
+    const status = claimStatusFromXr(claim, xr);
+    const updates: Condition[] = [syncedFromXr(xr)];
+    for (const t of claimConditionTypes(xr)) updates.push(getCondition(conditionsOf(xr), t));
+    const ready = getCondition(conditionsOf(xr), 'Ready').status === 'True';
+    let published: string | undefined;
+    if (!ready) {
+      updates.push(waiting());
+    } else {
+      if (await this.propagate(claim, xr, signal)) {
+        published = this.o
+          .now()
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z');
+        this.record(claim, 'Normal', Reason.Propagate, 'Successfully propagated connection details from composite resource');
+      }
+      updates.push({ type: 'Ready', status: 'True', reason: 'Available' });
+    }
+    const conditions = setConditions(conditionsOf(claim), withObservedGeneration(updates, claim.metadata.generation), this.o.now());
+    const next: Record<string, unknown> = { ...status, conditions };
+    if (published !== undefined) next.connectionDetails = { lastPublishedTime: published };
+    await this.writeStatus(claim, next);
+    return {};
+  }
+
+  /**
+   * Propagate copies the XR's connection secret into the claim's namespace (both refs must be set;
+   * the XR must control its secret). It reports whether the claim's secret changed.
+   */
+  private async propagate(claim: KubeObject, xr: KubeObject, signal?: AbortSignal): Promise<boolean> {
+    const to = claimSecretName(claim);
+    const from = writeConnectionSecretToRef(xr);
+    if (to === undefined || from === undefined) return false;
+    const opts = signal === undefined ? {} : { signal };
+    const src = await this.o.client.getIfExists({ apiVersion: 'v1', kind: 'Secret', namespace: from.namespace, name: from.name }, opts);
+    if (src === undefined) return false;
+    if (controllerOf(src)?.uid !== xr.metadata.uid) {
+      throw new TrellisError(
+        'ENGINE_SECRET_NOT_CONTROLLABLE',
+        `cannot propagate connection details from composite resource: its secret "${from.namespace}/${from.name}" is not controlled by it`,
+      );
+    }
+    const data = isPlainObject(src.data) ? (src.data as Record<string, string>) : {};
+    const memoKey = `${claim.metadata.uid ?? ''}`;
+    const hash = JSON.stringify(Object.entries(data).sort());
+    if (this.propagated.get(memoKey) === hash) return false;
+    const dst = await this.o.client.getIfExists(
+      { apiVersion: 'v1', kind: 'Secret', namespace: claim.metadata.namespace ?? '', name: to },
+      opts,
+    );
+    if (dst !== undefined) {
+      const c = controllerOf(dst);
+      if (c !== undefined && c.uid !== claim.metadata.uid) {
+        throw new TrellisError(
+          'ENGINE_SECRET_NOT_CONTROLLABLE',
+          `cannot establish control of existing connection secret "${claim.metadata.namespace ?? ''}/${to}"`,
+        );
+      }
+      if (c !== undefined && deepEqual(dst.data ?? {}, data)) {
+        this.propagated.set(memoKey, hash);
+        return false;
+      }
+    }
+    await this.o.client.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: to, namespace: claim.metadata.namespace ?? '', ownerReferences: [asControllerRef(claim)] },
+        type: ConnectionSecretType,
+        data,
+      },
+      { fieldManager: FieldOwner.Claim, force: true, ...opts },
+    );
+    this.propagated.set(memoKey, hash);
+    return true;
+  }
+
+  /**
+   * Delete deletes the bound XR and releases the claim. With `compositeDeletePolicy: Foreground`
+   * the claim stays until the XR is gone. The XR is deleted with background propagation either
+   * way: its own finalizer removes its composed resources in reverse dependency order (foreground
+   * propagation would let Kubernetes' garbage collector delete them all at once).
+   */
+  private async delete(claim: KubeObject, xr: KubeObject | undefined, log: Logger, signal?: AbortSignal): Promise<ReconcileResult> {
+    const policy = compositeDeletePolicy(claim);
+    if (xr !== undefined) {
+      if (!isDeleting(xr)) {
+        try {
+          await this.o.client.delete(refOf(xr), {
+            propagationPolicy: 'Background',
+            ...(xr.metadata.uid === undefined ? {} : { preconditions: { uid: xr.metadata.uid } }),
+            ...(signal === undefined ? {} : { signal }),
+          });
+        } catch (err) {
+          if (!hasCode(err, 'KUBE_NOT_FOUND'))
+            return await this.fail(claim, formatError(wrap(err, 'cannot delete bound composite resource')), true, err, 'Deleting');
+        }
+      }
+      if (policy === 'Foreground') {
+        log.debug('Waiting for the XR to finish deleting (foreground deletion)');
+        await this.writeStatus(claim, statusWith(claim, [{ type: 'Ready', status: 'False', reason: 'Deleting' }], this.o.now()));
+        // The XR is watched; its removal requeues the claim. This guards against a missed event.
+        return { requeueAfterMs: 30_000 };
+      }
+    }
+    this.record(claim, 'Normal', Reason.Delete, 'Successfully deleted composite resource');
+    if (!hasFinalizer(claim, ClaimFinalizer)) return {};
+    try {
+      await this.o.client.patch(
+        refOf(claim),
+        {
+          type: 'merge',
+          patch: {
+            metadata: {
+              resourceVersion: claim.metadata.resourceVersion,
+              finalizers: (claim.metadata.finalizers ?? []).filter((f) => f !== ClaimFinalizer),
+            },
+          },
+        },
+        { fieldManager: FieldOwner.Claim, ...(signal === undefined ? {} : { signal }) },
+      );
+    } catch (err) {
+      if (hasCode(err, 'KUBE_NOT_FOUND')) return {};
+      throw wrap(err, 'cannot remove finalizer from claim');
+    }
+    return {};
+  }
+
+  // ----- helpers ---------------------------------------------------------------------------------
+
+  private async fail(claim: KubeObject, message: string, requeue: boolean, cause?: unknown, ready?: 'Deleting'): Promise<ReconcileResult> {
+    this.record(claim, 'Warning', Reason.Bind, message);
+    const extra: Condition[] = [{ type: 'Synced', status: 'False', reason: 'ReconcileError', message }];
+    if (ready !== undefined) extra.push({ type: 'Ready', status: 'False', reason: ready });
+    try {
+      await this.writeStatus(claim, statusWith(claim, extra, this.o.now()));
+    } catch (err) {
+      this.o.log.debug('Cannot update claim status', { error: err });
+    }
+    if (!requeue) return {};
+    throw cause instanceof Error ? cause : new TrellisError('ENGINE_CLAIM_SYNC', message);
+  }
+
+  private async writeStatus(claim: KubeObject, status: Record<string, unknown>): Promise<void> {
+    const current = isPlainObject(claim.status) ? claim.status : {};
+    if (deepEqual(current, status)) {
+      this.o.metrics?.skippedWrites.inc({ kind: claim.kind, what: 'status' });
+      return;
+    }
+    try {
+      const updated = await this.o.client.updateStatus<KubeObject>({ ...claim, status });
+      this.memory.remember(`claim|${keyOf(claim)}`, updated);
+    } catch (err) {
+      if (hasCode(err, 'KUBE_NOT_FOUND')) return;
+      throw wrap(err, 'cannot update claim status');
+    }
+  }
+
+  private record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const ref = refOf(obj);
+    this.o.events.record(obj.metadata.uid === undefined ? ref : { ...ref, uid: obj.metadata.uid }, { type, reason, message });
+  }
+}
+
+function keyOf(obj: KubeObject): string {
+  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+}
+
+function statusWith(claim: KubeObject, updates: Condition[], now: Date): Record<string, unknown> {
+  const current = isPlainObject(claim.status) ? claim.status : {};
+  return { ...current, conditions: setConditions(conditionsOf(claim), withObservedGeneration(updates, claim.metadata.generation), now) };
+}
+
+/**
+ * SyncedFromXr is the claim's Synced condition: True once the claim is bound and synced, as
+ * upstream; but when the XR itself reports Synced=False the claim says so, with the XR's message,
+ * so the developer who owns the claim sees why (crossplane#3262).
+ */
+function syncedFromXr(xr: KubeObject): Condition {
+  const s = getCondition(conditionsOf(xr), 'Synced');
+  if (s.status === 'False' && s.reason !== 'ReconcilePaused') {
+    return {
+      type: 'Synced',
+      status: 'False',
+      reason: 'ReconcileError',
+      message: `composite resource "${xr.metadata.name ?? ''}" is not synced: ${s.message ?? s.reason}`,
+    };
+  }
+  return { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' };
+}
