@@ -235,7 +235,8 @@ export function roleClient(db: Db, reader: ObjectReader): ExternalClient {
       if (row === undefined) return { resourceExists: false, resourceUpToDate: false };
       if (getExternalName(mr) === undefined) setExternalName(mr, name);
       const fp = forProvider(mr);
-      const privs = (fp.privileges ??= {}) as Record<string, unknown>;
+      if (typeof fp.privileges !== 'object' || fp.privileges === null) fp.privileges = {};
+      const privs = fp.privileges as Record<string, unknown>;
       let late = false;
       const diff: string[] = [];
       for (const [k, [col]] of Object.entries(privilegeColumns)) {
