@@ -6,6 +6,7 @@ export type { Artifact, Blob, Image, ImageIndex, ManifestFlavour } from './build
 export { assembleImage, assembleIndex, isGzip, layerLabel, readXpkgFile, writeXpkgFile } from './build/image.ts';
 export type { ReadEntry, TarEntry } from './build/tar.ts';
 export { readTar, writeTar } from './build/tar.ts';
+export { packageCrds } from './controllers/crds.ts';
 export type { LintOptions, LintResult } from './meta/lint.ts';
 export { AllowedKinds, filterInstallable, formatFinding, hasErrors, lintObjects, lintPackage, readMeta } from './meta/lint.ts';
 export type { ParseLimits } from './meta/parse.ts';
