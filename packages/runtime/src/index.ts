@@ -50,3 +50,5 @@ export type { ManagedKind, ManagedReconciler, ManagedReconcilerOptions } from '.
 export { EventReason, ExternalNameSource, errCreateIncomplete, managedFinalizer, newManagedReconciler } from './reconciler.ts';
 export type { ReferenceResolver, ReferenceSpec } from './references.ts';
 export { apiReferenceResolver, nopResolver } from './references.ts';
+export type { TargetClients } from './target.ts';
+export { newTargetClients } from './target.ts';
