@@ -96,8 +96,8 @@ function sortLayers(dag: Dag): string[][] {
     return dag.layers();
   } catch (err) {
     if (err instanceof CycleError) {
+      // The cycle is the whole message; the DAG's own error would only repeat it.
       throw new TrellisError('ENGINE_DEPENDENCY_CYCLE', `composed resources depend on each other in a cycle: ${err.cycle.join(' -> ')}`, {
-        cause: err,
         details: { cycle: [...err.cycle] },
       });
     }

@@ -1,0 +1,201 @@
+import type { KubeObject } from '@trellis/sdk';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type FakeKube, newFakeKube } from '../testing/fake-kube.ts';
+import { ClaimReconciler } from './reconciler.ts';
+import { generateXrName, withoutReservedK8sEntries, xrPatch } from './sync.ts';
+
+const XR = { apiVersion: 'example.org/v1', kind: 'XBucket' } as const;
+const CLAIM = { apiVersion: 'example.org/v1', kind: 'Bucket' } as const;
+
+interface Env {
+  kube: FakeKube;
+  rec: ClaimReconciler;
+  claim(): KubeObject;
+  xr(): KubeObject | undefined;
+}
+
+function setup(spec: Record<string, unknown> = { size: 1 }): Env {
+  const kube = newFakeKube({ clusterScoped: ['XBucket'] });
+  kube.put({
+    ...CLAIM,
+    metadata: {
+      name: 'c',
+      namespace: 'ns',
+      labels: { team: 'a' },
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', note: 'x' },
+    },
+    spec,
+  });
+  const claim = (): KubeObject => kube.peek({ ...CLAIM, namespace: 'ns', name: 'c' }) as KubeObject;
+  const xr = (): KubeObject | undefined => {
+    const name = (claim()?.spec as { resourceRef?: { name: string } } | undefined)?.resourceRef?.name;
+    return name === undefined ? undefined : kube.peek({ ...XR, name });
+  };
+  const rec = new ClaimReconciler({
+    client: kube,
+    claimType: CLAIM,
+    xrType: XR,
+    cache: {
+      claim: (key) => {
+        const [namespace, name] = key.split('/');
+        return kube.peek({ ...CLAIM, namespace: namespace ?? '', name: name ?? '' });
+      },
+      xr: (name) => kube.peek({ ...XR, name }),
+    },
+    hasEnforcedComposition: () => false,
+    random: () => 0,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+  });
+  return { kube, rec, claim, xr };
+}
+
+const cond = (o: KubeObject, type: string) =>
+  ((o.status as { conditions?: { type: string }[] })?.conditions ?? []).find((c) => c.type === type);
+
+describe('ClaimReconciler', () => {
+  let env: Env;
+  beforeEach(() => {
+    env = setup();
+  });
+
+  it('creates and binds an XR named after the claim, with claim labels and spec', async () => {
+    await env.rec.reconcile('ns/c');
+    const claim = env.claim();
+    expect(claim.metadata.finalizers).toEqual(['finalizer.apiextensions.crossplane.io']);
+    expect((claim.spec as { resourceRef: unknown }).resourceRef).toEqual({ ...XR, name: 'c-bbbbb' });
+    const xr = env.xr() as KubeObject;
+    expect(xr.metadata.labels).toEqual({ team: 'a', 'crossplane.io/claim-name': 'c', 'crossplane.io/claim-namespace': 'ns' });
+    expect(xr.metadata.annotations).toEqual({ note: 'x' });
+    expect(xr.spec).toEqual({ size: 1, claimRef: { ...CLAIM, name: 'c', namespace: 'ns' } });
+    expect(cond(claim, 'Ready')).toMatchObject({ status: 'False', reason: 'Waiting' });
+    expect(cond(claim, 'Synced')).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
+  });
+
+  it('writes nothing when nothing changed', async () => {
+    await env.rec.reconcile('ns/c');
+    await env.rec.reconcile('ns/c');
+    env.kube.resetCalls();
+    await env.rec.reconcile('ns/c');
+    expect(env.kube.writes()).toBe(0);
+  });
+
+  it('copies XR status up, mirrors Ready, and reports XR sync failures', async () => {
+    await env.rec.reconcile('ns/c');
+    const xr = env.xr() as KubeObject;
+    env.kube.put({
+      ...xr,
+      status: {
+        endpoint: 'e',
+        pipelineResults: [{ step: 'p', severity: 'Fatal', message: 'm', fieldPath: 'spec.x' }],
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'Creating' },
+          { type: 'Synced', status: 'False', reason: 'ReconcileError', message: 'cannot compose resources: boom' },
+        ],
+      },
+    });
+    await env.rec.reconcile('ns/c');
+    const claim = env.claim();
+    expect((claim.status as Record<string, unknown>).endpoint).toBe('e');
+    expect((claim.status as Record<string, unknown>).pipelineResults).toEqual([
+      { step: 'p', severity: 'Fatal', message: 'm', fieldPath: 'spec.x' },
+    ]);
+    expect(cond(claim, 'Synced')).toMatchObject({
+      status: 'False',
+      message: 'composite resource "c-bbbbb" is not synced: cannot compose resources: boom',
+    });
+    const x2 = env.xr() as KubeObject;
+    env.kube.put({ ...x2, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Available' }] } });
+    await env.rec.reconcile('ns/c');
+    expect(cond(env.claim(), 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(cond(env.claim(), 'Synced')).toMatchObject({ status: 'True' });
+  });
+
+  it('propagates spec changes to the XR', async () => {
+    await env.rec.reconcile('ns/c');
+    const c = env.claim();
+    env.kube.put({ ...c, spec: { ...(c.spec as object), size: 2 } });
+    await env.rec.reconcile('ns/c');
+    expect(env.xr()?.spec).toMatchObject({ size: 2 });
+  });
+
+  it('refuses an XR bound to another claim, without requeueing', async () => {
+    env.kube.put({ ...XR, metadata: { name: 'taken' }, spec: { claimRef: { ...CLAIM, name: 'other', namespace: 'ns' } } });
+    const c = env.claim();
+    env.kube.put({ ...c, spec: { resourceRef: { ...XR, name: 'taken' } } });
+    const res = await env.rec.reconcile('ns/c');
+    expect(res).toEqual({});
+    expect(cond(env.claim(), 'Synced')).toMatchObject({
+      status: 'False',
+      message: 'refusing to operate on composite resource "taken" that is not bound to this claim: bound to claim "other"',
+    });
+  });
+
+  const policies = {
+    Background: { reason: 'background deletion releases the claim at once', policy: 'Background', claimGone: true },
+    Foreground: { reason: 'foreground deletion keeps the claim until the XR is gone', policy: 'Foreground', claimGone: false },
+  };
+  describe.each(Object.entries(policies))('%s deletion', (_name, tc) => {
+    it(tc.reason, async () => {
+      const e = setup({ size: 1, compositeDeletePolicy: tc.policy });
+      await e.rec.reconcile('ns/c');
+      const xrName = e.xr()?.metadata.name ?? '';
+      // The XR keeps its own finalizer while its composed resources go.
+      const x = e.xr() as KubeObject;
+      e.kube.put({ ...x, metadata: { ...x.metadata, finalizers: ['composite.apiextensions.crossplane.io'] } });
+      await e.kube.delete({ ...CLAIM, namespace: 'ns', name: 'c' });
+      await e.rec.reconcile('ns/c');
+      expect(e.kube.peek({ ...XR, name: xrName })?.metadata.deletionTimestamp).toBeDefined();
+      expect(e.kube.peek({ ...CLAIM, namespace: 'ns', name: 'c' }) === undefined).toBe(tc.claimGone);
+      if (!tc.claimGone) {
+        const gone = e.kube.peek({ ...XR, name: xrName }) as KubeObject;
+        e.kube.put({ ...gone, metadata: { ...gone.metadata, finalizers: [] } });
+        await e.kube.delete({ ...XR, name: xrName }).catch(() => undefined);
+        await e.rec.reconcile('ns/c');
+        expect(e.kube.peek({ ...CLAIM, namespace: 'ns', name: 'c' })).toBeUndefined();
+      }
+    });
+  });
+});
+
+describe('claim sync', () => {
+  it('generates names like the Kubernetes name generator', () => {
+    expect(generateXrName('my-claim', () => 0)).toBe('my-claim-bbbbb');
+    expect(generateXrName('x'.repeat(80), () => 0.99)).toBe(`${'x'.repeat(58)}99999`);
+  });
+
+  it('drops reserved Kubernetes keys', () => {
+    expect(withoutReservedK8sEntries({ 'app.kubernetes.io/name': 'a', 'x.k8s.io/y': 'b', 'helm.sh/chart': 'c', plain: 'd' })).toEqual({
+      'helm.sh/chart': 'c',
+      plain: 'd',
+    });
+  });
+
+  it('strips claim-only and XR machinery fields a claim could smuggle in', () => {
+    const claim: KubeObject = {
+      ...CLAIM,
+      metadata: { name: 'c', namespace: 'ns' },
+      spec: {
+        a: 1,
+        compositeDeletePolicy: 'Foreground',
+        resourceRef: { name: 'x' },
+        writeConnectionSecretToRef: { name: 's' },
+        resourceRefs: [{ kind: 'Secret', name: 'steal' }],
+        claimRef: { name: 'other' },
+        compositionRevisionRef: { name: 'r' },
+        compositionRef: { name: 'comp' },
+      },
+    };
+    const p = xrPatch({ claim, xr: undefined, xrType: XR, name: 'c-x', hasEnforcedComposition: false });
+    expect(p.spec).toEqual({ a: 1, compositionRef: { name: 'comp' }, claimRef: { ...CLAIM, name: 'c', namespace: 'ns' } });
+    const enforced = xrPatch({ claim, xr: undefined, xrType: XR, name: 'c-x', hasEnforcedComposition: true });
+    expect((enforced.spec as Record<string, unknown>).compositionRef).toBeUndefined();
+    const manual = xrPatch({
+      claim,
+      xr: { ...XR, metadata: { name: 'c-x' }, spec: { compositionUpdatePolicy: 'Manual' } },
+      xrType: XR,
+      name: 'c-x',
+      hasEnforcedComposition: false,
+    });
+    expect((manual.spec as Record<string, unknown>).compositionRevisionRef).toEqual({ name: 'r' });
+  });
+});

@@ -1,0 +1,291 @@
+import { asControllerRef, hasCode, type KubeObject } from '@trellis/sdk';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AppliedHashAnnotation } from '../../apply/decide.ts';
+import { DependenciesAnnotation } from '../../apply/inventory.ts';
+import { type FakeKube, newFakeKube } from '../testing/fake-kube.ts';
+import type { ComposeInput, ComposeOutput, Composer } from './composer.ts';
+import { CompositeReconciler } from './reconciler.ts';
+
+const XR = { apiVersion: 'example.org/v1', kind: 'XBucket' } as const;
+
+function configMap(xr: KubeObject, name: string, data: Record<string, string>, deps?: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: `${xr.metadata.name}-${name}`,
+      namespace: xr.metadata.namespace ?? '',
+      labels: { 'crossplane.io/composite': xr.metadata.name ?? '' },
+      annotations: { 'crossplane.io/composition-resource-name': name, ...(deps === undefined ? {} : { 'trellis.dev/depends-on': deps }) },
+      ownerReferences: [asControllerRef(xr)],
+    },
+    data,
+  };
+}
+
+/** A scripted composer: desired resources from a function of the input; records each call. */
+function composer(fn: (input: ComposeInput) => Partial<ComposeOutput>): Composer & { calls: ComposeInput[] } {
+  const calls: ComposeInput[] = [];
+  return {
+    calls,
+    async compose(input) {
+      calls.push(input);
+      return { resources: [], dependencies: {}, connectionDetails: {}, results: [], conditions: [], ...fn(input) };
+    },
+  };
+}
+
+interface Env {
+  kube: FakeKube;
+  rec: CompositeReconciler;
+  xr(): KubeObject;
+}
+
+function setup(c: Composer): Env {
+  const kube = newFakeKube();
+  kube.put({
+    apiVersion: 'apiextensions.crossplane.io/v1',
+    kind: 'Composition',
+    metadata: { name: 'c' },
+    spec: { compositeTypeRef: XR, mode: 'Pipeline', pipeline: [{ step: 's', functionRef: { name: 'f' } }] },
+  });
+  kube.put({
+    apiVersion: 'apiextensions.crossplane.io/v1',
+    kind: 'CompositionRevision',
+    metadata: { name: 'c-1111111', labels: { 'crossplane.io/composition-name': 'c', 'crossplane.io/composition-hash': '1111111' } },
+    spec: { compositeTypeRef: XR, revision: 1, pipeline: [] },
+    status: { conditions: [{ type: 'ValidPipeline', status: 'True', reason: 'ValidPipeline' }] },
+  });
+  kube.put({ ...XR, metadata: { name: 'b', namespace: 'ns' }, spec: { size: 1 } });
+  const rec = new CompositeReconciler({
+    client: kube,
+    xrType: XR,
+    schema: 'Modern',
+    definition: () => ({}),
+    cache: {
+      xr: (key) => {
+        const [namespace, name] = key.split('/');
+        return kube.peek({ ...XR, namespace: namespace ?? '', name: name ?? '' });
+      },
+      compositions: () => kube.objects({ apiVersion: 'apiextensions.crossplane.io/v1', kind: 'Composition' }),
+      revisions: () => kube.objects({ apiVersion: 'apiextensions.crossplane.io/v1', kind: 'CompositionRevision' }),
+    },
+    composed: {
+      ensure: async () => {},
+      get: (type, namespace, name) => kube.peek({ ...type, name, ...(namespace === undefined ? {} : { namespace }) }),
+    },
+    composer: c,
+    random: () => 0.5,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+  });
+  return { kube, rec, xr: () => kube.peek({ ...XR, namespace: 'ns', name: 'b' }) as KubeObject };
+}
+
+const cond = (xr: KubeObject, type: string) =>
+  ((xr.status as { conditions?: { type: string; message?: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
+
+describe('CompositeReconciler', () => {
+  /** Two resources: `app` depends on `db`; db is ready once it exists. */
+  const twoResources = composer((input) => ({
+    resources: [
+      { name: 'app', resource: configMap(input.xr, 'app', { size: '1' }, 'db'), ready: input.observed.has('app') },
+      { name: 'db', resource: configMap(input.xr, 'db', { a: 'b' }), ready: input.observed.has('db') },
+    ],
+    dependencies: { app: ['db'] },
+    ttlMs: 60_000,
+  }));
+
+  let env: Env;
+  beforeEach(() => {
+    twoResources.calls.length = 0;
+    env = setup(twoResources);
+  });
+
+  it('selects, persists the inventory, and creates only what has no unready dependency', async () => {
+    await env.rec.reconcile('ns/b');
+    const xr = env.xr();
+    expect(xr.metadata.finalizers).toEqual(['composite.apiextensions.crossplane.io']);
+    expect(xr.metadata.labels?.['crossplane.io/composite']).toBe('b');
+    const spec = xr.spec as { crossplane: Record<string, unknown> };
+    expect(spec.crossplane.compositionRef).toEqual({ name: 'c' });
+    expect(spec.crossplane.compositionRevisionRef).toEqual({ name: 'c-1111111' });
+    expect(spec.crossplane.resourceRefs).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'b-app' },
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'b-db' },
+    ]);
+    expect(xr.metadata.annotations?.[DependenciesAnnotation]).toBe('{"app":["db"]}');
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-db' })).toBeDefined();
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-app' })).toBeUndefined();
+    expect(cond(xr, 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Creating',
+      message: 'Unready resources: app, db',
+      observedGeneration: xr.metadata.generation,
+    });
+    expect(cond(xr, 'Synced')).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
+  });
+
+  it('creates the dependent once the dependency is ready, then becomes Ready', async () => {
+    await env.rec.reconcile('ns/b');
+    await env.rec.reconcile('ns/b');
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-app' })?.data).toEqual({ size: '1' });
+    await env.rec.reconcile('ns/b');
+    expect(cond(env.xr(), 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+  });
+
+  it('writes nothing when nothing changed', async () => {
+    for (let i = 0; i < 3; i++) await env.rec.reconcile('ns/b');
+    env.kube.resetCalls();
+    const res = await env.rec.reconcile('ns/b');
+    expect(env.kube.writes()).toBe(0);
+    expect(res.requeueAfterMs).toBeGreaterThanOrEqual(54_000);
+    expect(res.requeueAfterMs).toBeLessThanOrEqual(66_000);
+  });
+
+  it('writes nothing when nothing changed even after a restart (no in-memory state)', async () => {
+    for (let i = 0; i < 3; i++) await env.rec.reconcile('ns/b');
+    const fresh = setup(twoResources);
+    void fresh;
+    env.kube.resetCalls();
+    await env.rec.reconcile('ns/b');
+    expect(env.kube.writes()).toBe(0);
+  });
+
+  it('stamps the applied hash on composed resources', async () => {
+    await env.rec.reconcile('ns/b');
+    const db = env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-db' });
+    expect(db?.metadata.annotations?.[AppliedHashAnnotation]).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('deletes composed resources in reverse dependency order when the XR is deleted', async () => {
+    for (let i = 0; i < 3; i++) await env.rec.reconcile('ns/b');
+    await env.kube.delete({ ...XR, namespace: 'ns', name: 'b' });
+    await env.rec.reconcile('ns/b');
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-app' })).toBeUndefined();
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-db' })).toBeDefined();
+    expect(env.xr().metadata.finalizers).toEqual(['composite.apiextensions.crossplane.io']);
+    await env.rec.reconcile('ns/b');
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-db' })).toBeUndefined();
+    await env.rec.reconcile('ns/b');
+    expect(env.kube.peek({ ...XR, namespace: 'ns', name: 'b' })).toBeUndefined();
+    expect(twoResources.calls.length).toBe(3);
+  });
+});
+
+describe('CompositeReconciler garbage collection', () => {
+  it('deletes a resource dropped from the desired state, and only its own', async () => {
+    let drop = false;
+    const c = composer((input) => ({
+      resources: [
+        { name: 'keep', resource: configMap(input.xr, 'keep', {}), ready: true },
+        ...(drop ? [] : [{ name: 'gone', resource: configMap(input.xr, 'gone', {}), ready: true }]),
+      ],
+    }));
+    const env = setup(c);
+    await env.rec.reconcile('ns/b');
+    drop = true;
+    await env.rec.reconcile('ns/b');
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-gone' })).toBeUndefined();
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-keep' })).toBeDefined();
+    await env.rec.reconcile('ns/b');
+    const refs = (env.xr().spec as { crossplane: { resourceRefs: unknown[] } }).crossplane.resourceRefs;
+    expect(refs).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'b-keep' }]);
+  });
+});
+
+describe('CompositeReconciler failures', () => {
+  it('reports a fatal pipeline result on Synced with per-step results, and applies nothing', async () => {
+    const c = composer(() => ({
+      results: [
+        {
+          step: 'patch',
+          severity: 'SEVERITY_FATAL',
+          message: 'cannot render composed resource "db" "FromCompositeFieldPath" patch at index 0: spec.size: not an object',
+        },
+      ],
+      fatal: new Error('pipeline step "patch" returned a fatal result: cannot render composed resource "db"'),
+    }));
+    const env = setup(c);
+    let err: unknown;
+    try {
+      await env.rec.reconcile('ns/b');
+    } catch (e) {
+      err = e;
+    }
+    expect(hasCode(err, 'ENGINE_COMPOSE_FAILED')).toBe(true);
+    const xr = env.xr();
+    expect(cond(xr, 'Synced')).toMatchObject({ status: 'False', reason: 'ReconcileError' });
+    expect(cond(xr, 'Synced')?.message ?? '').toMatch(/^cannot compose resources: pipeline step "patch" returned a fatal result/);
+    expect((xr.status as { pipelineResults: unknown[] }).pipelineResults).toEqual([
+      {
+        step: 'patch',
+        severity: 'Fatal',
+        message: 'cannot render composed resource "db" "FromCompositeFieldPath" patch at index 0: spec.size: not an object',
+        resource: 'db',
+        fieldPath: 'spec.size',
+      },
+    ]);
+    expect(env.kube.objects({ apiVersion: 'v1', kind: 'ConfigMap' })).toEqual([]);
+  });
+
+  it('reports a missing Composition', async () => {
+    const env = setup(composer(() => ({})));
+    await env.kube.delete({ apiVersion: 'apiextensions.crossplane.io/v1', kind: 'Composition', name: 'c' });
+    await expect(env.rec.reconcile('ns/b')).rejects.toThrow(/no compatible Compositions found/);
+    expect(cond(env.xr(), 'Synced')).toMatchObject({
+      status: 'False',
+      message: 'cannot select Composition: no compatible Compositions found',
+    });
+  });
+
+  it('reports a dependency cycle before applying anything', async () => {
+    const c = composer((input) => ({
+      resources: [
+        { name: 'a', resource: configMap(input.xr, 'a', {}), ready: false },
+        { name: 'b', resource: configMap(input.xr, 'b', {}), ready: false },
+      ],
+      dependencies: { a: ['b'], b: ['a'] },
+    }));
+    const env = setup(c);
+    await expect(env.rec.reconcile('ns/b')).rejects.toThrow(/cannot compose resources/);
+    expect(env.kube.objects({ apiVersion: 'v1', kind: 'ConfigMap' })).toEqual([]);
+    expect(cond(env.xr(), 'Synced')?.message ?? '').toBe(
+      'cannot compose resources: composed resources depend on each other in a cycle: a -> b -> a',
+    );
+  });
+
+  it('rejects invalid composed names before applying anything', async () => {
+    const c = composer((input) => {
+      const bad = configMap(input.xr, 'a', {});
+      bad.metadata.name = 'Not_Valid';
+      return { resources: [{ name: 'a', resource: bad, ready: false }] };
+    });
+    const env = setup(c);
+    await expect(env.rec.reconcile('ns/b')).rejects.toThrow(/invalid name "Not_Valid"/);
+    expect(env.kube.objects({ apiVersion: 'v1', kind: 'ConfigMap' })).toEqual([]);
+  });
+
+  it('marks a resource the API server rejects as invalid unsynced and carries on', async () => {
+    const c = composer((input) => ({
+      resources: [
+        { name: 'a', resource: configMap(input.xr, 'a', {}), ready: true },
+        { name: 'z', resource: configMap(input.xr, 'z', {}), ready: true },
+      ],
+    }));
+    const env = setup(c);
+    env.kube.failNext('apply', 'ConfigMap', Object.assign(new Error('invalid'), { code: 'KUBE_INVALID' }));
+    const { TrellisError } = await import('@trellis/sdk');
+    env.kube.failNext('apply', 'ConfigMap', new TrellisError('KUBE_INVALID', 'ConfigMap "b-a" is invalid: data: Invalid value'));
+    await env.rec.reconcile('ns/b');
+    expect(cond(env.xr(), 'Synced')).toMatchObject({ status: 'False', message: 'Unsynced resources: a' });
+  });
+
+  it('keeps Ready untouched and records a paused XR', async () => {
+    const env = setup(composer(() => ({})));
+    const xr = env.xr();
+    env.kube.put({ ...xr, metadata: { ...xr.metadata, annotations: { 'crossplane.io/paused': 'true' } } });
+    await env.rec.reconcile('ns/b');
+    expect(cond(env.xr(), 'Synced')).toMatchObject({ status: 'False', reason: 'ReconcilePaused' });
+    expect(cond(env.xr(), 'Ready')).toBeUndefined();
+  });
+});
