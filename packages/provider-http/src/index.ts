@@ -8,6 +8,6 @@ export { describeRequest, maxResponseBytes, parseRetryAfter, send, serverMessage
 export type { FieldMapping, HttpMapping, PathCondition, RequestMapping } from './mapping.ts';
 export { alertmanagerGroup, silenceMapping } from './mappings/alertmanager.ts';
 export { powerDnsGroup, rrsetMapping, zoneMapping } from './mappings/powerdns.ts';
-export { httpKind, mappings, providerConfigKinds } from './provider.ts';
+export { definition, httpKind, mappings, providerConfigKinds } from './provider.ts';
 export type { TemplateContext } from './template.ts';
 export { renderString, renderUrl, renderValue } from './template.ts';

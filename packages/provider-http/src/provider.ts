@@ -1,6 +1,7 @@
-import type { ManagedKind, ObjectReader } from '@trellis/runtime';
+import type { ManagedKind, ObjectReader, ProviderDefinition } from '@trellis/runtime';
 import type { HttpClientOptions } from './client.ts';
 import { httpConfigKinds, newHttpConnector } from './client.ts';
+import { crds } from './crds.ts';
 import type { HttpMapping } from './mapping.ts';
 import { silenceMapping } from './mappings/alertmanager.ts';
 import { rrsetMapping, zoneMapping } from './mappings/powerdns.ts';
@@ -22,3 +23,11 @@ export function httpKind(mapping: HttpMapping, reader: ObjectReader, opts: HttpC
 
 /** The ProviderConfig kinds of provider-http. */
 export const providerConfigKinds = httpConfigKinds;
+
+/** Definition is provider-http as the runtime runs it. */
+export const definition: ProviderDefinition = {
+  name: 'provider-http',
+  crds,
+  providerConfig: httpConfigKinds,
+  kinds: (ctx) => mappings.map((m) => httpKind(m, ctx.reader)),
+};

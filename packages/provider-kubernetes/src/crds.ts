@@ -30,7 +30,9 @@ const providerConfigSpec: Schema = {
 export function crds(): KubeObject[] {
   const object = managedResourceCrd({ group: kubernetesGroup, kind: 'Object', forProvider: objectForProvider });
   // Objects also carry `spec.readiness` next to forProvider, as upstream's do.
-  const version = (object.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, Schema> } } } } }[] }).versions[0];
+  const version = (
+    object.spec as { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, Schema> } } } } }[] }
+  ).versions[0];
   if (version !== undefined) {
     version.schema.openAPIV3Schema.properties.spec.properties.readiness = {
       type: 'object',

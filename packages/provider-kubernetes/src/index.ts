@@ -12,4 +12,4 @@ export {
   objectClient,
   ReadinessPolicy,
 } from './object.ts';
-export { kubernetesKinds } from './provider.ts';
+export { definition, kubernetesKinds } from './provider.ts';

@@ -56,7 +56,14 @@ export function containsManifest(desired: unknown, live: unknown): boolean {
 export function manifestOf(mr: KubeObject): KubeObject & { metadata: { name: string } } {
   const m = (mr.spec as { forProvider?: { manifest?: unknown } } | undefined)?.forProvider?.manifest;
   const who = describeRef(refOf(mr));
-  if (!isObject(m) || typeof m.apiVersion !== 'string' || typeof m.kind !== 'string' || !isObject(m.metadata) || typeof m.metadata.name !== 'string' || m.metadata.name === '') {
+  if (
+    !isObject(m) ||
+    typeof m.apiVersion !== 'string' ||
+    typeof m.kind !== 'string' ||
+    !isObject(m.metadata) ||
+    typeof m.metadata.name !== 'string' ||
+    m.metadata.name === ''
+  ) {
     throw permanentError(KubernetesCode.InvalidManifest, `${who}: spec.forProvider.manifest needs apiVersion, kind and metadata.name`, {
       details: { field: 'spec.forProvider.manifest' },
     });
@@ -89,7 +96,11 @@ function readiness(mr: KubeObject, live: KubeObject): Condition {
   if (policy === ReadinessPolicy.AllTrue) {
     const notTrue = conds.filter((c) => c.status !== 'True').map((c) => c.type);
     if (conds.length > 0 && notTrue.length === 0) return available();
-    return unavailable(conds.length === 0 ? `${live.kind} "${live.metadata.name ?? ''}" has no conditions yet` : `conditions not True: ${notTrue.sort().join(', ')}`);
+    return unavailable(
+      conds.length === 0
+        ? `${live.kind} "${live.metadata.name ?? ''}" has no conditions yet`
+        : `conditions not True: ${notTrue.sort().join(', ')}`,
+    );
   }
   return available();
 }
@@ -123,7 +134,11 @@ export function objectClient(target: KubeClient): ExternalClient {
       const { metadata: dm, ...desiredRest } = m;
       const desired = { ...desiredRest, metadata: { labels: dm.labels, annotations: dm.annotations } };
       const upToDate = containsManifest(JSON.parse(JSON.stringify(desired)), live);
-      return { resourceExists: true, resourceUpToDate: upToDate, ...(upToDate ? {} : { diff: 'the live object differs from the manifest' }) };
+      return {
+        resourceExists: true,
+        resourceUpToDate: upToDate,
+        ...(upToDate ? {} : { diff: 'the live object differs from the manifest' }),
+      };
     },
     async create(mr, o) {
       const m = manifestOf(mr);
@@ -137,7 +152,8 @@ export function objectClient(target: KubeClient): ExternalClient {
     },
     async delete(mr, o) {
       const m = manifestOf(mr);
-      const policy = (mr.spec as { forProvider?: { deletionPropagationPolicy?: string } } | undefined)?.forProvider?.deletionPropagationPolicy;
+      const policy = (mr.spec as { forProvider?: { deletionPropagationPolicy?: string } } | undefined)?.forProvider
+        ?.deletionPropagationPolicy;
       try {
         await target.delete(targetRef(m), {
           signal: o.signal,
@@ -173,9 +189,13 @@ export function newObjectConnector(o: ObjectConnectorOptions): ExternalConnector
       if (source === 'InjectedIdentity') return objectClient(o.local);
       const creds = await extractCredentials(o.reader, pc, opts.signal);
       if (creds === undefined) {
-        throw permanentError(KubernetesCode.InvalidConfig, `${describeRef(refOf(pc))}: spec.credentials must name a kubeconfig (source Secret, Filesystem or Environment) or be InjectedIdentity`, {
-          details: { field: 'spec.credentials' },
-        });
+        throw permanentError(
+          KubernetesCode.InvalidConfig,
+          `${describeRef(refOf(pc))}: spec.credentials must name a kubeconfig (source Secret, Filesystem or Environment) or be InjectedIdentity`,
+          {
+            details: { field: 'spec.credentials' },
+          },
+        );
       }
       return objectClient(await o.targets.forKubeconfig(new TextDecoder().decode(creds)));
     },

@@ -4,4 +4,4 @@ export type { ConnectionInfo, Db } from './db.ts';
 export { classifyPgError, PoolCache, quoteIdent, quoteLiteral } from './db.ts';
 export { SqlCode } from './errors.ts';
 export { databaseClient, grantClient, roleClient, scramMatches } from './kinds.ts';
-export { providerConfigKinds, sqlKinds } from './provider.ts';
+export { definition, providerConfigKinds, sqlKinds } from './provider.ts';

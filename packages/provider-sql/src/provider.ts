@@ -1,6 +1,7 @@
-import type { ManagedKind, ObjectReader } from '@trellis/runtime';
+import type { ManagedKind, ObjectReader, ProviderDefinition } from '@trellis/runtime';
 import type { ExternalClient, KubeObject } from '@trellis/sdk';
 import { postgresGroup, resolveConnection, sqlConfigKinds } from './config.ts';
+import { crds } from './crds.ts';
 import type { Db } from './db.ts';
 import { PoolCache } from './db.ts';
 import { databaseClient, grantClient, roleClient } from './kinds.ts';
@@ -46,3 +47,14 @@ export function sqlKinds(reader: ObjectReader, pools: PoolCache = new PoolCache(
 
 /** The ProviderConfig kinds of provider-sql. */
 export const providerConfigKinds = sqlConfigKinds;
+
+const pools = new PoolCache();
+
+/** Definition is provider-sql as the runtime runs it (one pool cache per process). */
+export const definition: ProviderDefinition = {
+  name: 'provider-sql',
+  crds,
+  providerConfig: sqlConfigKinds,
+  kinds: (ctx) => sqlKinds(ctx.reader, pools),
+  close: () => pools.close(),
+};

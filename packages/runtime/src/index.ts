@@ -1,6 +1,8 @@
 export type { KubeClient } from '@trellis/kube';
 export type { ConnectionPublisher } from './connection.ts';
 export { connectionSecretType, nopPublisher, secretPublisher } from './connection.ts';
+export type { ControllerMachinery, ManagedControllerOptions } from './controller.ts';
+export { cachedReader, desiredStateChanged, informerReader, startManagedController, startProviderConfigController } from './controller.ts';
 export type { ManagedCrdOptions, Schema } from './crd.ts';
 export { credentialsSchema, managedResourceCrd, providerConfigCrd, providerConfigUsageCrd, referenceSchemas } from './crd.ts';
 export type { RetryHint } from './errors.ts';
@@ -18,6 +20,10 @@ export {
   specOf,
   statusOf,
 } from './fields.ts';
+export type { DeploymentOptions } from './host/deployment.ts';
+export { groupsOfObjectRefs, providerRuntimeObjects } from './host/deployment.ts';
+export type { ProcessStatus, Supervisor, SupervisorOptions } from './host/supervisor.ts';
+export { newSupervisor, ProcessState } from './host/supervisor.ts';
 export {
   AdoptionPolicy,
   Annotation,
@@ -31,6 +37,8 @@ export type { PolicyChecker, PolicyInput } from './policies.ts';
 export { DeletionPolicy, ManagementAction, newPolicyChecker, supportedManagementPolicies } from './policies.ts';
 export type { PollOptions } from './poll.ts';
 export { defaultPollOptions, nextPoll } from './poll.ts';
+export type { ProviderContext, ProviderDefinition, RunProviderOptions } from './provider.ts';
+export { installCrds, runProvider } from './provider.ts';
 export type { CredentialsSelector, ObjectReader, ProviderConfigKinds, UsageTracker } from './providerconfig.ts';
 export {
   apiUsageTracker,

@@ -26,7 +26,10 @@ export function newTargetClients(opts: { log?: Logger; max?: number } = {}): Tar
       if (c === undefined) {
         c = newKubeClient({ kubeConfig: kubeconfig, userAgent, log: opts.log ?? nopLogger }).catch((err: unknown) => {
           clients.delete(key);
-          throw new TrellisError(RuntimeCode.ProviderConfig, 'cannot load the kubeconfig of the target cluster', { cause: err, details: { retry: 'never' } });
+          throw new TrellisError(RuntimeCode.ProviderConfig, 'cannot load the kubeconfig of the target cluster', {
+            cause: err,
+            details: { retry: 'never' },
+          });
         });
         clients.set(key, c);
         if (clients.size > max) {
