@@ -60,3 +60,13 @@ export type { ReferenceResolver, ReferenceSpec } from './references.ts';
 export { apiReferenceResolver, nopResolver } from './references.ts';
 export type { TargetClients } from './target.ts';
 export { newTargetClients } from './target.ts';
+export type { EntryPoint, EntryPointResolver, ProviderHost, ProviderHostOptions } from './host/host.ts';
+export {
+  defaultEntryPointResolver,
+  entryPointAnnotation,
+  providerRevisionType,
+  runtimeHealthy,
+  runtimeUnhealthy,
+  runtimeUnknownHealth,
+  startProviderHost,
+} from './host/host.ts';
