@@ -6,7 +6,17 @@ export type { Artifact, Blob, Image, ImageIndex, ManifestFlavour } from './build
 export { assembleImage, assembleIndex, isGzip, layerLabel, readXpkgFile, writeXpkgFile } from './build/image.ts';
 export type { ReadEntry, TarEntry } from './build/tar.ts';
 export { readTar, writeTar } from './build/tar.ts';
+export type { LockObject, LockPackage, PackageObject, RevisionObject } from './controllers/api.ts';
+export { Annotations, Labels, LockRef, PackageKinds } from './controllers/api.ts';
 export { packageCrds } from './controllers/crds.ts';
+export type { EstablishInput, Owner } from './controllers/establish.ts';
+export { establish, release } from './controllers/establish.ts';
+export type { PackageManager, PackageManagerOptions, PassReport } from './controllers/manager.ts';
+export { newPackageManager, startPackageManager } from './controllers/manager.ts';
+export type { SchemaChange } from './controllers/schema-compat.ts';
+export { compareSchemas, hasPath, schemaPaths } from './controllers/schema-compat.ts';
+export type { FetchedInfo, ResolvedSource } from './controllers/sources.ts';
+export { applyImageConfigs, canonical, Sources } from './controllers/sources.ts';
 export type { LintOptions, LintResult } from './meta/lint.ts';
 export { AllowedKinds, filterInstallable, formatFinding, hasErrors, lintObjects, lintPackage, readMeta } from './meta/lint.ts';
 export type { ParseLimits } from './meta/parse.ts';

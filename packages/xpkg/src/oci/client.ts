@@ -209,7 +209,7 @@ export class RegistryClient {
       throw new OciError(OciCode.DigestMismatch, `${what}: content has digest ${digest}, want ${wanted}`);
     }
     const header = res.headers.get('docker-content-digest');
-    if (header !== null && header.startsWith('sha256:') && header !== digest) {
+    if (header?.startsWith('sha256:') && header !== digest) {
       throw new OciError(OciCode.DigestMismatch, `${what}: content has digest ${digest}, registry says ${header}`);
     }
     const ct = (res.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '';
@@ -447,7 +447,7 @@ export class RegistryClient {
       headers: { 'Content-Type': mediaType, 'Content-Length': String(bytes.length) },
     });
     const got = res.headers.get('docker-content-digest');
-    if (got !== null && got.startsWith('sha256:') && got !== digest) {
+    if (got?.startsWith('sha256:') && got !== digest) {
       throw new OciError(OciCode.DigestMismatch, `registry stored manifest "${repoRef.repository}:${reference}" as ${got}, want ${digest}`);
     }
     await this.cache?.putBlob(digest, bytes);
