@@ -1,0 +1,24 @@
+export type { CelValidator } from './cel/validator.ts';
+export { compileCelValidator } from './cel/validator.ts';
+export type { ScaleContext, ValidateOptions } from './compile.ts';
+export { compileVersionSchema, VersionSchema } from './compile.ts';
+export { validateCrd, validateCrdName } from './crd.ts';
+export type { FieldError } from './field.ts';
+export { aggregate, ErrorType, errorBody, errorString, toCause } from './field.ts';
+export { compareGoStrings, goFloat, goJSON, goNumber, goQuote } from './gofmt.ts';
+export type { NameValidator, ObjectMetaOptions } from './names.ts';
+export {
+  isDNS1035Label,
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isLabelValue,
+  isQualifiedName,
+  nameIsDNSLabel,
+  nameIsDNSSubdomain,
+  nameIsPathSegment,
+  objectMetaKeys,
+  validateAnnotations,
+  validateLabels,
+  validateObjectMeta,
+} from './names.ts';
+export { compileRe2, Re2SyntaxError } from './regex.ts';
