@@ -120,7 +120,7 @@ describe.each(apiServerTargets())('CRDs and custom resources on $name', (target)
     });
 
     it('generates a name from generateName', async () => {
-      const created = await kube.client.create({
+      const created = await kube.client.create<KubeObject>({
         apiVersion,
         kind,
         metadata: { generateName: 'gen-', namespace: kube.namespace },
@@ -208,7 +208,8 @@ describe.each(apiServerTargets())('CRDs and custom resources on $name', (target)
 
     it('answers NotFound for an update of a missing object (no create on update)', async () => {
       const w = await kube.client.get(ref('w1'));
-      const err = await rejection(kube.client.update({ ...w, metadata: { ...w.metadata, name: 'ghost', uid: undefined } } as KubeObject));
+      const { uid: _uid, ...meta } = w.metadata;
+      const err = await rejection(kube.client.update({ ...w, metadata: { ...meta, name: 'ghost' } }));
       expect(err.code).toBe(KubeErrorCode.NotFound);
     });
 
