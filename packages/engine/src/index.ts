@@ -1,3 +1,33 @@
+// controllers, apply, status, metrics, startEngine (engine-controllers)
+export type { ApplyOutcome } from './apply/applier.ts';
+export { applyComposed, deleteComposed } from './apply/applier.ts';
+export type { ApplyDecision, LastApplied } from './apply/decide.ts';
+export { AppliedHashAnnotation, ApplyReason, decideApply } from './apply/decide.ts';
+export { decodeDependencies, DependenciesAnnotation, encodeDependencies, planGarbage } from './apply/inventory.ts';
+export { composedFieldManager, FieldOwner } from './apply/managers.ts';
+export type { ApplyPlan, Dependencies } from './apply/order.ts';
+export { planApply, planDeletion } from './apply/order.ts';
+export { ClaimFinalizer, ClaimReconciler } from './controllers/claim/reconciler.ts';
+export type { ComposeInput, ComposeOutput, Composer } from './controllers/composite/composer.ts';
+export { CompositeReconciler } from './controllers/composite/reconciler.ts';
+export { renderComposer } from './controllers/composite/render-composer.ts';
+export type { FunctionCatalog, RevisionFactory } from './controllers/composition/reconciler.ts';
+export { CompositionReconciler, RevisionValidator } from './controllers/composition/reconciler.ts';
+export type { ControllerEngine, CrdRenderer } from './controllers/definition/reconciler.ts';
+export { DefinitionReconciler } from './controllers/definition/reconciler.ts';
+export type { Controller, ControllerSpec, QueueFactory } from './controllers/runtime/manager.ts';
+export { ControllerManager } from './controllers/runtime/manager.ts';
+export type { Engine, EngineFunctions, EngineOptions } from './engine.ts';
+export { startEngine } from './engine.ts';
+export type { EngineMetrics } from './metrics/engine-metrics.ts';
+export { instrumentFunction, instrumentKubeClient, newEngineMetrics } from './metrics/engine-metrics.ts';
+export type { MetricsServer } from './metrics/http.ts';
+export { MetricsContentType, metricsHandler, serveMetrics } from './metrics/http.ts';
+export type { Counter, Gauge, Histogram, Registry } from './metrics/registry.ts';
+export { newRegistry } from './metrics/registry.ts';
+export type { PipelineResult } from './status/results.ts';
+export { PipelineResultsField } from './status/results.ts';
+export { newKubeEventRecorder } from './status/events.ts';
 // render, names (engine-render)
 export {
   AnnotationCompositionResourceName,

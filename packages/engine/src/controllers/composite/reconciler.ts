@@ -194,7 +194,7 @@ export class CompositeReconciler {
       });
       this.recordResults(current, out);
       if (out.fatal !== undefined) return await this.composeFailed(current, out, circuit, log);
-      const desired = this.validateDesired(current, out.resources);
+      const desired = await this.validateDesired(current, out.resources, signal);
       const plan = this.plan(desired, observation, out.dependencies);
       await this.collectGarbage(current, observation, plan.desiredNames, out.dependencies, signal);
       current = await this.persistInventory(current, desired, observation, plan.desiredNames, out.dependencies, signal);
@@ -330,9 +330,10 @@ export class CompositeReconciler {
    * ValidateDesired applies the checks upstream makes after the pipeline: composed resources of a
    * namespaced XR live in its namespace, and names are valid. Nothing is applied when one fails.
    */
-  private validateDesired(xr: KubeObject, resources: readonly DesiredComposed[]): DesiredComposed[] {
+  private async validateDesired(xr: KubeObject, resources: readonly DesiredComposed[], signal?: AbortSignal): Promise<DesiredComposed[]> {
     const ns = xr.metadata.namespace;
-    return resources.map((d) => {
+    const out: DesiredComposed[] = [];
+    for (const d of resources) {
       const r = d.resource;
       if (ns !== undefined && r.metadata.namespace !== undefined && r.metadata.namespace !== ns) {
         this.record(
@@ -350,8 +351,28 @@ export class CompositeReconciler {
           Reason.Compose,
         );
       }
-      return { ...d, resource };
-    });
+      if (ns !== undefined && !(await this.namespaced(resource, signal))) {
+        throw stepError(
+          `cannot compose resources: cannot apply cluster scoped composed resource "${d.name}" (a ${resource.kind} named ${name}) for a namespaced composite resource.`,
+          Reason.Compose,
+        );
+      }
+      out.push({ ...d, resource });
+    }
+    return out;
+  }
+
+  /** Namespaced asks discovery (cached by the client) whether a kind is namespaced. */
+  private async namespaced(obj: KubeObject, signal?: AbortSignal): Promise<boolean> {
+    try {
+      const info = await this.o.client.resourceFor({ apiVersion: obj.apiVersion, kind: obj.kind }, signal === undefined ? {} : { signal });
+      return info.namespaced;
+    } catch (err) {
+      throw wrap(
+        err,
+        `cannot compose resources: cannot check if composed resource "${obj.metadata.name ?? ''}" is namespaced (a ${obj.kind})`,
+      );
+    }
   }
 
   private plan(desired: readonly DesiredComposed[], observation: Observation, deps: Dependencies) {

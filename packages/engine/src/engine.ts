@@ -1,0 +1,326 @@
+import type { Informer, InformerFactory, KubeClient, TypeRef } from '@trellis/kube';
+import { type EventRecorder, type KubeObject, type Logger, nopLogger, objectKey, TrellisError, wrap } from '@trellis/sdk';
+import { ClaimReconciler } from './controllers/claim/reconciler.ts';
+import type { Composer } from './controllers/composite/composer.ts';
+import { CompositeReconciler } from './controllers/composite/reconciler.ts';
+import { renderComposer } from './controllers/composite/render-composer.ts';
+import { claimRefOf, compositionRef, XrLabel } from './controllers/composite/xr.ts';
+import {
+  CompositionReconciler,
+  CompositionType,
+  type FunctionCatalog,
+  type RevisionFactory,
+  RevisionType,
+  RevisionValidator,
+} from './controllers/composition/reconciler.ts';
+import { fallbackCrds, fallbackRevisions } from './controllers/definition/fallback.ts';
+import { type ControllerEngine, type CrdRenderer, DefinitionReconciler, type DefinitionRole } from './controllers/definition/reconciler.ts';
+import {
+  claimType,
+  compositeType,
+  connectionSecretKeys,
+  defaultCompositionRef,
+  defaultCompositionRevisionSelector,
+  enforcedCompositionRef,
+  schemaOf,
+  XrdType,
+  xrdScope,
+} from './controllers/definition/xrd.ts';
+import { newCircuitBreaker } from './controllers/runtime/circuit.ts';
+import { ComposedWatches } from './controllers/runtime/composed-watches.ts';
+import { ControllerManager, type QueueFactory } from './controllers/runtime/manager.ts';
+import { type EngineMetrics, instrumentKubeClient, newEngineMetrics } from './metrics/engine-metrics.ts';
+import type { LegacyConverter } from './render/pipeline.ts';
+import type { FunctionResolver } from './render/types.ts';
+import { newKubeEventRecorder } from './status/events.ts';
+
+/** Functions the engine can call: a resolver for render, and a catalog for ValidPipeline. */
+export interface EngineFunctions {
+  resolve: FunctionResolver;
+  /** Has reports whether a name resolves (defaults to `resolve(name) !== undefined`). */
+  has?: (name: string) => boolean;
+}
+
+export interface EngineOptions {
+  /** Client talks to the API server; the engine wraps it to count requests in its metrics. */
+  client: KubeClient;
+  informers: InformerFactory;
+  /** NewQueue makes one work queue per controller (`newWorkQueue` from @trellis/kube). */
+  newQueue: QueueFactory;
+  functions: EngineFunctions;
+  log?: Logger;
+  metrics?: EngineMetrics;
+  /** Events records Kubernetes Events (default: core/v1 Events through `client`). */
+  events?: EventRecorder;
+  /** Crds turns XRDs into CRDs (the render helper's xcrd; a minimal stand-in by default). */
+  crds?: CrdRenderer;
+  /** Revisions hashes Compositions into CompositionRevisions (upstream's naming). */
+  revisions?: RevisionFactory;
+  /** ConvertLegacy converts `mode: Resources` Compositions (from @trellis/functions). */
+  convertLegacy?: LegacyConverter;
+  /** Composer overrides render() (tests). */
+  composer?: (schema: 'Legacy' | 'Modern') => Composer;
+  /** PollIntervalMs requeues XRs whose pipeline gave no TTL (default 60 s). */
+  pollIntervalMs?: number;
+  /** Workers per XR and claim controller (default 4). */
+  workers?: number;
+}
+
+/** An Engine is the running composition engine. */
+export interface Engine {
+  metrics: EngineMetrics;
+  /** Controllers lists the running controllers (e.g. `composite/xbuckets.example.org`). */
+  controllers(): string[];
+  /** Stop stops every controller and informer the engine started. */
+  stop(): Promise<void>;
+}
+
+/**
+ * StartEngine starts the composition engine against one API server: the XRD controllers
+ * (`definition` for XRs, `offered` for claims), which start and stop an XR and a claim
+ * controller per XRD at runtime; the Composition controller (revisions); and the revision
+ * validator (ValidPipeline). It resolves once the engine's own informers have synced.
+ */
+export async function startEngine(opts: EngineOptions): Promise<Engine> {
+  const metrics = opts.metrics ?? newEngineMetrics();
+  const log = opts.log ?? nopLogger;
+  const client = instrumentKubeClient(opts.client, metrics);
+  const events = opts.events ?? newKubeEventRecorder(client, { log: log.with({ component: 'events' }) });
+  const manager = new ControllerManager({ newQueue: opts.newQueue, log, metrics });
+  const composed = new ComposedWatches(opts.informers, log);
+  const crds = opts.crds ?? fallbackCrds;
+  const revisions = opts.revisions ?? fallbackRevisions;
+  const has = opts.functions.has ?? ((n: string) => opts.functions.resolve(n) !== undefined);
+  const catalog: FunctionCatalog = { has };
+
+  const xrds = opts.informers.informerFor<KubeObject>(XrdType);
+  const compositions = opts.informers.informerFor<KubeObject>(CompositionType);
+  const revs = opts.informers.informerFor<KubeObject>(RevisionType);
+  const unsubscribe: (() => void)[] = [];
+  const stopHooks = new Map<string, () => void>();
+
+  const dynamic: ControllerEngine = {
+    async start(name, spec) {
+      const running = specs.get(name);
+      if (running === spec.specKey && manager.get(name) !== undefined) return;
+      if (manager.get(name) !== undefined) await dynamic.stop(name);
+      if (spec.role === 'composite') await startComposite(name, spec.xrd);
+      else await startClaim(name, spec.xrd);
+      specs.set(name, spec.specKey);
+    },
+    async stop(name) {
+      specs.delete(name);
+      stopHooks.get(name)?.();
+      stopHooks.delete(name);
+      await manager.stop(name);
+    },
+    instances(name) {
+      return instanceLists.get(name)?.();
+    },
+  };
+  const specs = new Map<string, string>();
+  const instanceLists = new Map<string, () => KubeObject[]>();
+
+  const xrdOf = (name: string): KubeObject => {
+    const x = xrds.get(name);
+    if (x === undefined) throw new TrellisError('ENGINE_XRD_NOT_FOUND', `CompositeResourceDefinition "${name}" not found`);
+    return x;
+  };
+
+  async function informerStarted(inf: Informer<KubeObject>, what: string): Promise<void> {
+    try {
+      await inf.start();
+    } catch (err) {
+      throw wrap(err, `cannot start informer for ${what}`);
+    }
+  }
+
+  async function startComposite(name: string, xrdName: string): Promise<void> {
+    const xrd = xrdOf(xrdName);
+    const type = compositeType(xrd);
+    if (type === undefined)
+      throw new TrellisError('ENGINE_XRD_INVALID', `CompositeResourceDefinition "${xrdName}" has no referenceable version`);
+    const xrType: TypeRef = { apiVersion: type.apiVersion, kind: type.kind };
+    const scope = xrdScope(xrd);
+    const schema = schemaOf(scope);
+    const xrs = opts.informers.informerFor<KubeObject>(xrType);
+    const circuit = newCircuitBreaker();
+    const composer =
+      opts.composer?.(schema) ??
+      renderComposer({
+        client,
+        functions: opts.functions.resolve,
+        schema,
+        ...(opts.convertLegacy === undefined ? {} : { convertLegacy: opts.convertLegacy }),
+      });
+    const reconciler = new CompositeReconciler({
+      client,
+      xrType,
+      schema,
+      definition: () => {
+        const x = xrds.get(xrdName) ?? xrd;
+        return {
+          enforcedCompositionRef: enforcedCompositionRef(x),
+          defaultCompositionRef: defaultCompositionRef(x),
+          defaultCompositionRevisionSelector: defaultCompositionRevisionSelector(x),
+          connectionSecretKeys: connectionSecretKeys(x),
+        };
+      },
+      cache: { xr: (key) => xrs.get(key), compositions: () => compositions.list(), revisions: () => revs.list() },
+      composed,
+      composer,
+      events,
+      log: log.with({ controller: name }),
+      metrics,
+      circuit,
+      claimOf: (xr) => {
+        const ref = claimRefOf(xr);
+        if (ref === undefined) return undefined;
+        return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } };
+      },
+      ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
+    });
+    const controller = manager.start({
+      name,
+      kind: 'composite',
+      workers: opts.workers ?? 4,
+      reconcile: (k, s) => reconciler.reconcile(k, s),
+    });
+    const enqueue = (o: KubeObject): void => controller.enqueue(objectKey(o));
+    const offXr = xrs.addHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+    const offRev = revs.addHandler({
+      onAdd: (r) => requeueUsers(r),
+      onUpdate: (_o, r) => requeueUsers(r),
+    });
+    function requeueUsers(rev: KubeObject): void {
+      const comp = rev.metadata.labels?.[XrLabel.CompositionName];
+      if (comp === undefined) return;
+      for (const xr of xrs.list()) if (compositionRef(xr, schema)?.name === comp) controller.enqueue(objectKey(xr));
+    }
+    const offRoute = composed.route(xrType, {
+      namespaced: scope === 'Namespaced',
+      enqueue: (key, source) => {
+        if (circuit.allow(key, source)) controller.enqueue(key);
+      },
+    });
+    stopHooks.set(name, () => {
+      offXr();
+      offRev();
+      offRoute();
+    });
+    instanceLists.set(name, () => xrs.list());
+    await informerStarted(xrs, `${type.kind}.${type.apiVersion}`);
+    for (const xr of xrs.list()) controller.enqueue(objectKey(xr));
+  }
+
+  async function startClaim(name: string, xrdName: string): Promise<void> {
+    const xrd = xrdOf(xrdName);
+    const ct = claimType(xrd);
+    const xt = compositeType(xrd);
+    if (ct === undefined || xt === undefined)
+      throw new TrellisError('ENGINE_XRD_INVALID', `CompositeResourceDefinition "${xrdName}" offers no claims`);
+    const claimT: TypeRef = { apiVersion: ct.apiVersion, kind: ct.kind };
+    const xrT: TypeRef = { apiVersion: xt.apiVersion, kind: xt.kind };
+    const claims = opts.informers.informerFor<KubeObject>(claimT);
+    const xrs = opts.informers.informerFor<KubeObject>(xrT);
+    const reconciler = new ClaimReconciler({
+      client,
+      claimType: claimT,
+      xrType: xrT,
+      cache: { claim: (key) => claims.get(key), xr: (n) => xrs.get(n) },
+      hasEnforcedComposition: () => enforcedCompositionRef(xrds.get(xrdName) ?? xrd) !== undefined,
+      events,
+      log: log.with({ controller: name }),
+      metrics,
+    });
+    const controller = manager.start({ name, kind: 'claim', workers: opts.workers ?? 4, reconcile: (k, s) => reconciler.reconcile(k, s) });
+    const enqueue = (o: KubeObject): void => controller.enqueue(objectKey(o));
+    const offClaim = claims.addHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+    const fromXr = (xr: KubeObject): void => {
+      const ref = claimRefOf(xr);
+      if (ref !== undefined && ref.kind === ct.kind) controller.enqueue(`${ref.namespace}/${ref.name}`);
+      else {
+        const n = xr.metadata.labels?.[XrLabel.ClaimName];
+        const ns = xr.metadata.labels?.[XrLabel.ClaimNamespace];
+        if (n !== undefined && ns !== undefined) controller.enqueue(`${ns}/${n}`);
+      }
+    };
+    const offXr = xrs.addHandler({ onAdd: fromXr, onUpdate: (_o, n) => fromXr(n), onDelete: fromXr });
+    stopHooks.set(name, () => {
+      offClaim();
+      offXr();
+    });
+    instanceLists.set(name, () => claims.list());
+    await Promise.all([informerStarted(claims, `${ct.kind}.${ct.apiVersion}`), informerStarted(xrs, `${xt.kind}.${xt.apiVersion}`)]);
+    for (const c of claims.list()) controller.enqueue(objectKey(c));
+  }
+
+  // Static controllers: XRDs (two roles), Compositions, CompositionRevisions.
+  const startDefinition = (role: DefinitionRole, name: string): void => {
+    const rec = new DefinitionReconciler({
+      client,
+      role,
+      xrd: (n) => xrds.get(n),
+      crds,
+      engine: dynamic,
+      events,
+      log: log.with({ controller: name }),
+      metrics,
+    });
+    const c = manager.start({ name, kind: 'definition', reconcile: (k, s) => rec.reconcile(k, s) });
+    const enqueue = (o: KubeObject): void => c.enqueue(o.metadata.name ?? '');
+    unsubscribe.push(xrds.addHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }));
+  };
+  startDefinition('composite', 'definition');
+  startDefinition('claim', 'offered');
+
+  const compRec = new CompositionReconciler({
+    client,
+    composition: (n) => compositions.get(n),
+    revisions: (comp) => revs.list().filter((r) => r.metadata.labels?.[XrLabel.CompositionName] === comp),
+    factory: revisions,
+    events,
+    log: log.with({ controller: 'composition' }),
+  });
+  const compCtl = manager.start({ name: 'composition', kind: 'composition', reconcile: (k, s) => compRec.reconcile(k, s) });
+  unsubscribe.push(
+    compositions.addHandler({
+      onAdd: (o) => compCtl.enqueue(o.metadata.name ?? ''),
+      onUpdate: (_o, n) => compCtl.enqueue(n.metadata.name ?? ''),
+    }),
+  );
+  const byComposition = (r: KubeObject): void => {
+    const comp = r.metadata.labels?.[XrLabel.CompositionName];
+    if (comp !== undefined) compCtl.enqueue(comp);
+  };
+  unsubscribe.push(revs.addHandler({ onAdd: byComposition, onDelete: byComposition }));
+
+  const validator = new RevisionValidator({
+    client,
+    revision: (n) => revs.get(n),
+    functions: catalog,
+    log: log.with({ controller: 'revision' }),
+  });
+  const revCtl = manager.start({ name: 'revision', kind: 'revision', reconcile: (k, s) => validator.reconcile(k, s) });
+  unsubscribe.push(
+    revs.addHandler({ onAdd: (o) => revCtl.enqueue(o.metadata.name ?? ''), onUpdate: (_o, n) => revCtl.enqueue(n.metadata.name ?? '') }),
+  );
+
+  await Promise.all([
+    informerStarted(xrds, 'CompositeResourceDefinitions'),
+    informerStarted(compositions, 'Compositions'),
+    informerStarted(revs, 'CompositionRevisions'),
+  ]);
+  log.info('Composition engine started', { controllers: manager.names() });
+
+  return {
+    metrics,
+    controllers: () => manager.names(),
+    async stop() {
+      for (const off of unsubscribe) off();
+      for (const hook of stopHooks.values()) hook();
+      await manager.stopAll();
+      log.info('Composition engine stopped');
+    },
+  };
+}
