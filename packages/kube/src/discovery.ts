@@ -106,10 +106,11 @@ export class Discovery {
     if (res.status < 200 || res.status > 299) {
       throw fromStatus({ verb: 'discover', subject: { kind: `resources of ${gv}` }, httpStatus: res.status, body: res.body });
     }
-    const resources = (res.body as { resources?: unknown } | null)?.resources;
-    if (!Array.isArray(resources)) return { fetchedAt: this.now(), byKind, notServed: false };
+    const raw = (res.body as { resources?: unknown } | null)?.resources;
+    if (!Array.isArray(raw)) return { fetchedAt: this.now(), byKind, notServed: false };
+    const resources = raw.filter((r): r is ApiResource => typeof r === 'object' && r !== null);
     const subresources = new Map<string, string[]>();
-    for (const r of resources as ApiResource[]) {
+    for (const r of resources) {
       if (typeof r.name !== 'string') continue;
       const slash = r.name.indexOf('/');
       if (slash > 0) {
@@ -117,7 +118,7 @@ export class Discovery {
         subresources.set(parent, [...(subresources.get(parent) ?? []), r.name.slice(slash + 1)]);
       }
     }
-    for (const r of resources as ApiResource[]) {
+    for (const r of resources) {
       if (typeof r.name !== 'string' || r.name.includes('/') || typeof r.kind !== 'string' || r.kind === '') continue;
       // The first resource of a kind wins (a few built-in kinds are served under two names).
       if (byKind.has(r.kind)) continue;
