@@ -1,0 +1,114 @@
+/**
+ * Prometheus metrics named like kube-apiserver's: `apiserver_request_total` (counter) and
+ * `apiserver_request_duration_seconds` (histogram), labelled by verb, group, version, resource,
+ * subresource, scope and code; plus `apiserver_storage_objects`, `apiserver_current_inflight_requests`
+ * (watches: `apiserver_longrunning_requests`), and the storage's own counters.
+ */
+
+const BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+export interface RequestLabels {
+  verb: string;
+  dry_run: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  scope: string;
+}
+
+interface Histogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+function labelString(l: Record<string, string>): string {
+  return Object.entries(l)
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+}
+
+export class Metrics {
+  private readonly total = new Map<string, number>();
+  private readonly durations = new Map<string, Histogram>();
+  private longRunning = new Map<string, number>();
+  private gauges: Array<
+    () => Array<{ name: string; help: string; type: string; samples: Array<{ labels: Record<string, string>; value: number }> }>
+  > = [];
+
+  observe(l: RequestLabels, code: number, seconds: number): void {
+    const base = {
+      verb: l.verb,
+      dry_run: l.dry_run,
+      group: l.group,
+      version: l.version,
+      resource: l.resource,
+      subresource: l.subresource,
+      scope: l.scope,
+      component: 'apiserver',
+    };
+    const k1 = labelString({ ...base, code: String(code) });
+    this.total.set(k1, (this.total.get(k1) ?? 0) + 1);
+    const k2 = labelString(base);
+    let h = this.durations.get(k2);
+    if (h === undefined) {
+      h = { counts: new Array(BUCKETS.length).fill(0), sum: 0, count: 0 };
+      this.durations.set(k2, h);
+    }
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= (BUCKETS[i] as number)) (h.counts[i] as number)++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  longRunningDelta(l: RequestLabels, delta: number): void {
+    const k = labelString({
+      verb: l.verb,
+      group: l.group,
+      version: l.version,
+      resource: l.resource,
+      subresource: l.subresource,
+      scope: l.scope,
+      component: 'apiserver',
+    });
+    this.longRunning.set(k, (this.longRunning.get(k) ?? 0) + delta);
+  }
+
+  /** AddGauges registers a callback producing extra metric families at scrape time. */
+  addGauges(fn: Metrics['gauges'][number]): void {
+    this.gauges.push(fn);
+  }
+
+  render(): string {
+    const out: string[] = [];
+    out.push(
+      '# HELP apiserver_request_total [STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+    );
+    out.push('# TYPE apiserver_request_total counter');
+    for (const [k, v] of [...this.total.entries()].sort()) out.push(`apiserver_request_total{${k}} ${v}`);
+    out.push(
+      '# HELP apiserver_request_duration_seconds [STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+    );
+    out.push('# TYPE apiserver_request_duration_seconds histogram');
+    for (const [k, h] of [...this.durations.entries()].sort()) {
+      for (const [i, b] of BUCKETS.entries()) out.push(`apiserver_request_duration_seconds_bucket{${k},le="${b}"} ${h.counts[i]}`);
+      out.push(`apiserver_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
+      out.push(`apiserver_request_duration_seconds_sum{${k}} ${h.sum}`);
+      out.push(`apiserver_request_duration_seconds_count{${k}} ${h.count}`);
+    }
+    out.push(
+      '# HELP apiserver_longrunning_requests [STABLE] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component.',
+    );
+    out.push('# TYPE apiserver_longrunning_requests gauge');
+    for (const [k, v] of [...this.longRunning.entries()].sort()) out.push(`apiserver_longrunning_requests{${k}} ${v}`);
+    for (const g of this.gauges) {
+      for (const fam of g()) {
+        out.push(`# HELP ${fam.name} ${fam.help}`);
+        out.push(`# TYPE ${fam.name} ${fam.type}`);
+        for (const s of fam.samples)
+          out.push(`${fam.name}${Object.keys(s.labels).length > 0 ? `{${labelString(s.labels)}}` : ''} ${s.value}`);
+      }
+    }
+    return `${out.join('\n')}\n`;
+  }
+}

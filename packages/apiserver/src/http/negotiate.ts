@@ -1,0 +1,168 @@
+import type { IncomingMessage } from 'node:http';
+import { badRequest, entityTooLarge, notAcceptable, REQUEST_BODY_LIMIT } from '../api/errors.ts';
+
+/** A MediaRange is one entry of an Accept header: `type/subtype;param=value`. */
+export interface MediaRange {
+  type: string;
+  params: Record<string, string>;
+}
+
+export function parseMediaRanges(header: string | undefined): MediaRange[] {
+  if (header === undefined || header.trim() === '') return [{ type: '*/*', params: {} }];
+  return header
+    .split(',')
+    .map((part) => {
+      const [t, ...ps] = part.split(';');
+      const params: Record<string, string> = {};
+      for (const p of ps) {
+        const i = p.indexOf('=');
+        if (i > 0) params[p.slice(0, i).trim().toLowerCase()] = p.slice(i + 1).trim();
+      }
+      return { type: (t ?? '').trim().toLowerCase(), params };
+    })
+    .filter((m) => m.type !== '');
+}
+
+/** Output is what a response should be rendered as. */
+export type Output =
+  | { kind: 'json' }
+  | { kind: 'yaml' }
+  | { kind: 'table'; version: 'v1' | 'v1beta1' }
+  | { kind: 'partial'; version: 'v1' | 'v1beta1' };
+
+const JSON_TYPES = new Set(['application/json', 'application/*', '*/*', 'application/vnd.kubernetes.protobuf', 'application/cbor']);
+
+/**
+ * NegotiateOutput picks the response rendering from the Accept header as kube-apiserver does:
+ * the first acceptable range wins; `as=Table` / `as=PartialObjectMetadata[List]` with
+ * `g=meta.k8s.io` select the transforms; protobuf and CBOR ranges are answered with JSON only
+ * when JSON is also acceptable.
+ */
+export function negotiateOutput(accept: string | undefined, opts: { list: boolean; allowTransforms: boolean }): Output {
+  const ranges = parseMediaRanges(accept);
+  for (const r of ranges) {
+    const as = r.params.as;
+    if (as !== undefined) {
+      if (!opts.allowTransforms) continue;
+      if (r.type !== 'application/json' && r.type !== 'application/yaml') continue;
+      if (r.params.g !== 'meta.k8s.io') continue;
+      const v = r.params.v;
+      if (v !== 'v1' && v !== 'v1beta1') continue;
+      if (as === 'Table') return { kind: 'table', version: v };
+      if (as === 'PartialObjectMetadata' && !opts.list) return { kind: 'partial', version: v };
+      if (as === 'PartialObjectMetadataList' && opts.list) return { kind: 'partial', version: v };
+      continue;
+    }
+    if (r.type === 'application/json' || r.type === 'application/*' || r.type === '*/*') return { kind: 'json' };
+    if (r.type === 'application/yaml') return { kind: 'yaml' };
+  }
+  // Protobuf-only (or CBOR-only) clients still get JSON when they also list JSON; otherwise 406.
+  if (ranges.some((r) => JSON_TYPES.has(r.type) && r.params.as === undefined)) return { kind: 'json' };
+  throw notAcceptable(
+    'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+  );
+}
+
+/** ReadBody reads a request body, answering 413 past the limit (3 MiB, as kube-apiserver). */
+export async function readBody(req: IncomingMessage, limit = REQUEST_BODY_LIMIT): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    req.resume();
+    throw entityTooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) {
+      req.resume();
+      throw entityTooLarge();
+    }
+    chunks.push(b);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/** ContentType returns the request's media type without parameters, lower-cased. */
+export function contentType(req: IncomingMessage): string {
+  const ct = req.headers['content-type'];
+  if (ct === undefined) return '';
+  return (ct.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/**
+ * FindDuplicateKeys scans JSON text (already known to parse) and returns the dotted paths of
+ * object keys that occur twice in the same object, for strict field validation.
+ */
+export function findDuplicateKeys(text: string): string[] {
+  const dups: string[] = [];
+  type Frame = { keys: Set<string> | undefined; path: string; index: number; pendingKey: string | undefined };
+  const stack: Frame[] = [];
+  let i = 0;
+  const n = text.length;
+  const childPath = (f: Frame | undefined): string => {
+    if (f === undefined) return '';
+    if (f.keys !== undefined) return f.path === '' ? (f.pendingKey ?? '') : `${f.path}.${f.pendingKey ?? ''}`;
+    return `${f.path}[${f.index}]`;
+  };
+  let expectKey = false;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = i + 1;
+      let hasEscape = false;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 0x5c) {
+          hasEscape = true;
+          j += 2;
+          continue;
+        }
+        if (d === 0x22) break;
+        j++;
+      }
+      const top = stack[stack.length - 1];
+      if (expectKey && top !== undefined && top.keys !== undefined) {
+        const raw = text.slice(i + 1, j);
+        const key = hasEscape ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
+        if (top.keys.has(key)) dups.push(top.path === '' ? key : `${top.path}.${key}`);
+        top.keys.add(key);
+        top.pendingKey = key;
+        expectKey = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === 0x7b /* { */) {
+      const parent = stack[stack.length - 1];
+      stack.push({ keys: new Set(), path: childPath(parent), index: 0, pendingKey: undefined });
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      const parent = stack[stack.length - 1];
+      stack.push({ keys: undefined, path: childPath(parent), index: 0, pendingKey: undefined });
+    } else if (c === 0x7d || c === 0x5d) {
+      stack.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      const top = stack[stack.length - 1];
+      if (top !== undefined) {
+        if (top.keys !== undefined) expectKey = true;
+        else top.index++;
+      }
+    }
+    i++;
+  }
+  return dups;
+}
+
+/** ParseJson parses a JSON body, answering 400 with kube's wording on malformed input. */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw badRequest(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export { REQUEST_BODY_LIMIT };
