@@ -3,7 +3,7 @@ export type { ApplyOutcome } from './apply/applier.ts';
 export { applyComposed, deleteComposed } from './apply/applier.ts';
 export type { ApplyDecision, LastApplied } from './apply/decide.ts';
 export { AppliedHashAnnotation, ApplyReason, decideApply } from './apply/decide.ts';
-export { decodeDependencies, DependenciesAnnotation, encodeDependencies, planGarbage } from './apply/inventory.ts';
+export { DependenciesAnnotation, decodeDependencies, encodeDependencies, planGarbage } from './apply/inventory.ts';
 export { composedFieldManager, FieldOwner } from './apply/managers.ts';
 export type { ApplyPlan, Dependencies } from './apply/order.ts';
 export { planApply, planDeletion } from './apply/order.ts';
@@ -25,9 +25,6 @@ export type { MetricsServer } from './metrics/http.ts';
 export { MetricsContentType, metricsHandler, serveMetrics } from './metrics/http.ts';
 export type { Counter, Gauge, Histogram, Registry } from './metrics/registry.ts';
 export { newRegistry } from './metrics/registry.ts';
-export type { PipelineResult } from './status/results.ts';
-export { PipelineResultsField } from './status/results.ts';
-export { newKubeEventRecorder } from './status/events.ts';
 // render, names (engine-render)
 export {
   AnnotationCompositionResourceName,
@@ -47,6 +44,17 @@ export {
 export { dependencyMap, findDependencies } from './render/dependencies.ts';
 export { RenderErrorCode } from './render/errors.ts';
 export { compareKeys, formatNumber, marshalGoYaml } from './render/goyaml.ts';
+export type { PreparedComposite, RenderOutputOptions } from './render/output.ts';
+export {
+  checkRenderInputs,
+  isPaused,
+  mergeOverride,
+  pausedOutput,
+  prepareComposite,
+  RENDER_CONDITION_TIME,
+  renderOutput,
+  replaceConditionTimes,
+} from './render/output.ts';
 export type { LegacyConverter, PipelineStep } from './render/pipeline.ts';
 export { pipelineOf } from './render/pipeline.ts';
 export type { RenderOptions } from './render/render.ts';
@@ -68,3 +76,23 @@ export type {
   StepResult,
   TargetedCondition,
 } from './render/types.ts';
+export { newKubeEventRecorder } from './status/events.ts';
+export type { PipelineResult } from './status/results.ts';
+export { PipelineResultsField } from './status/results.ts';
+export {
+  CategoryClaim,
+  CategoryComposite,
+  claimNamesProblem,
+  claimPrinterColumns,
+  claimSpecProps,
+  compositePrinterColumns,
+  compositeSpecProps,
+  compositeStatusProps,
+  defaultXrd,
+  forCompositeResource,
+  forCompositeResourceClaim,
+  XcrdErrorCode,
+} from './xcrd/crd.ts';
+export { CompositeResourceScope, compositeSchemaOf, scopeOf } from './xcrd/scope.ts';
+export type { FieldError } from './xcrd/validate.ts';
+export { assertValidXrd, formatFieldError, validateXrd } from './xcrd/validate.ts';

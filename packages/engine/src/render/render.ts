@@ -112,7 +112,7 @@ export async function render(input: RenderInput, opts: RenderOptions = {}): Prom
     events: [...acc.events, ...readinessEvents],
     conditions: acc.conditions,
     compositeConditions: compositeConditions(composedList, compositeReady),
-    context: context ?? {},
+    context,
     ttlSeconds: acc.ttl,
     dependencies: deps,
     dependencyEdges: edges,

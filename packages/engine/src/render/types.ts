@@ -142,8 +142,8 @@ export interface RenderResult {
   conditions: TargetedCondition[];
   /** Synced and Ready conditions the XR gets from this render (upstream's rules). */
   compositeConditions: Condition[];
-  /** The context after the last step. */
-  context: JsonObject;
+  /** The context the last step returned; undefined when it returned none. */
+  context: JsonObject | undefined;
   /** The minimum non-zero TTL any step returned, in seconds; undefined when none did. */
   ttlSeconds: number | undefined;
   /** Dependencies between desired composed resources; `dependencies[name]` lists what it needs. */
