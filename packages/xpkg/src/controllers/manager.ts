@@ -151,6 +151,21 @@ export function newPackageManager(opts: PackageManagerOptions): PackageManager {
       }
     }
     client.invalidateDiscovery();
+    // A freshly established CRD may answer 429 "storage is (re)initializing" for a moment.
+    for (const crd of packageCrds()) {
+      const spec = crd.spec as { names: { kind: string }; versions: { name: string; storage: boolean }[] };
+      const version = spec.versions.find((v) => v.storage)?.name ?? 'v1';
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          await client.list({ apiVersion: `pkg.crossplane.io/${version}`, kind: spec.names.kind }, { limit: 1 });
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw wrap(err, `CRD "${crd.metadata.name}" is not serving`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }
     crdsDone = true;
   }
 
