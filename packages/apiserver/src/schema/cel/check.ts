@@ -5,7 +5,7 @@
 // rejected up front instead of running forever). Functions it does not know are reported as
 // undeclared, as cel-go does for functions outside Kubernetes' environment.
 import type { Expr, ParsedExpr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
-import { type DeclType, maxRequestSizeBytes } from './decl.ts';
+import type { DeclType } from './decl.ts';
 
 /** CT is a checked CEL type. */
 export type CT =
@@ -284,7 +284,7 @@ class Checker {
       for (const p of path.slice(1)) {
         if (cur === undefined) break;
         if (p === '@items' || p === '@values') cur = cur.elem;
-        else if (p === '@keys') cur = { kind: 'string', maxElements: maxRequestSizeBytes - 2, minSerializedSize: 2 };
+        else if (p === '@keys') cur = { kind: 'string', maxElements: 0, minSerializedSize: 2 };
         else cur = cur.fields?.get(p)?.type;
       }
       if (cur !== undefined) return { min: 0, max: cur.maxElements };

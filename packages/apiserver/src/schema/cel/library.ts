@@ -30,10 +30,13 @@ const LIST = listType(DYN);
 
 const tagKey = '\u0000kubernetes';
 
-function tagged(kind: string, fields: Record<string, CelValue | string | bigint | boolean>): CelMap {
-  const m = new Map<string, CelValue>([[tagKey, kind]]);
-  for (const [k, v] of Object.entries(fields)) m.set(k, v as CelValue);
-  return celMap(m);
+// Native payloads of opaque values, keyed by the CEL map that stands for them.
+const payloads = new WeakMap<object, Record<string, unknown>>();
+
+function tagged(kind: string, fields: Record<string, unknown>): CelMap {
+  const m = celMap(new Map<string, CelValue>([[tagKey, kind]]));
+  payloads.set(m, fields);
+  return m;
 }
 
 function tagOf(v: unknown): string | undefined {
@@ -43,7 +46,7 @@ function tagOf(v: unknown): string | undefined {
 }
 
 function field<T>(v: unknown, k: string): T {
-  return (v as CelMap).get(k) as T;
+  return payloads.get(v as object)?.[k] as T;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +238,7 @@ function urlFuncs(): CelFunc[] {
     return field<ParsedURL>(v, 'url');
   };
   return [
-    celFunc('url', [STRING], DYN, (s) => tagged('url', { url: parseURL(s) as unknown as CelValue })),
+    celFunc('url', [STRING], DYN, (s) => tagged('url', { url: parseURL(s) })),
     celFunc('isURL', [STRING], BOOL, (s) => {
       try {
         parseURL(s);
@@ -322,7 +325,7 @@ function quantityFuncs(): CelFunc[] {
     if (tagOf(v) !== 'quantity') throw new Error('no such overload');
     return field<Q>(v, 'q');
   };
-  const mk = (x: Q): CelMap => tagged('quantity', { q: x as unknown as CelValue });
+  const mk = (x: Q): CelMap => tagged('quantity', { q: x });
   const isInt = (x: Q): boolean => {
     if (x.scale <= 0) return true;
     return x.n % 10n ** BigInt(x.scale) === 0n;
@@ -395,7 +398,7 @@ function ipFuncs(): CelFunc[] {
     return field<number[]>(v, 'b');
   };
   return [
-    celFunc('ip', [STRING], DYN, (s) => tagged('ip', { b: parse(s) as unknown as CelValue })),
+    celFunc('ip', [STRING], DYN, (s) => tagged('ip', { b: parse(s) })),
     celFunc('isIP', [STRING], BOOL, (s) => {
       try {
         parse(s);
