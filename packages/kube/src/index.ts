@@ -1,5 +1,7 @@
 export type { KubeClientOptions } from './client.ts';
 export { newKubeClient, PatchContentType } from './client.ts';
+export type { ControllerOptions, Reconciler } from './controller.ts';
+export { runController } from './controller.ts';
 export type { DiscoveryFetcher } from './discovery.ts';
 export { Discovery } from './discovery.ts';
 export type { ErrorSubject, Status, StatusCause } from './errors.ts';
@@ -20,7 +22,13 @@ export {
   KubeApiError,
   KubeErrorCode,
 } from './errors.ts';
-export { exponentialDelay, sleep, TokenBucket } from './ratelimit.ts';
+export type { InformerFactoryOptions, InformerStats } from './informer.ts';
+export { ListWatchInformer, newInformerFactory } from './informer.ts';
+export type { LeaderElector, LeaderElectorOptions } from './leader.ts';
+export { newLeaderElector } from './leader.ts';
+export { exponentialDelay, pause, sleep, TokenBucket } from './ratelimit.ts';
+export type { Transition } from './store.ts';
+export { Store } from './store.ts';
 export type {
   ApplyOptions,
   CallOptions,
@@ -43,3 +51,5 @@ export type {
   WorkQueue,
   WriteOptions,
 } from './types.ts';
+export type { WorkQueueOptions } from './workqueue.ts';
+export { newWorkQueue } from './workqueue.ts';
