@@ -198,8 +198,9 @@ const keys = [
 describe('marshalGoYaml matches sigs.k8s.io/yaml', () => {
   it('writes every tricky scalar as go-yaml does, as a value, a key and a list item', async () => {
     const docs: unknown[] = [];
-    for (const s of strings) docs.push({ v: s }, { [s]: 1 }, { l: [s, { n: s }] }, [s]);
-    for (const n of numbers) docs.push({ n }, [n]);
+    for (const s of strings) docs.push({ v: s }, { [s]: 1 }, { l: [s, { n: s }] }, [s], s);
+    for (const n of numbers) docs.push({ n }, [n], n);
+    docs.push(null, true, false);
     docs.push(Object.fromEntries(keys.map((k, i) => [k, i])));
     await expectSame(docs);
   });

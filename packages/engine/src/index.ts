@@ -76,6 +76,28 @@ export type {
   StepResult,
   TargetedCondition,
 } from './render/types.ts';
+export type { RevisionPlan } from './revision/revision.ts';
+export {
+  compositionHash,
+  latestRevision,
+  newCompositionRevision,
+  planRevisions,
+  RevisionErrorCode,
+  revisionName,
+  revisionNumber,
+  typedCompositionSpec,
+} from './revision/revision.ts';
+export type { RevisionChoice, Selection, SelectionFields, XrSchema } from './select/select.ts';
+export {
+  checkCompatible,
+  checkValidPipeline,
+  chooseRevision,
+  SelectErrorCode,
+  selectComposition,
+  selectionFieldsOf,
+  selectRevisionSelector,
+  setSelectionFields,
+} from './select/select.ts';
 export { newKubeEventRecorder } from './status/events.ts';
 export type { PipelineResult } from './status/results.ts';
 export { PipelineResultsField } from './status/results.ts';

@@ -26,12 +26,9 @@ const BEST_WIDTH = 80;
 export function marshalGoYaml(value: unknown): string {
   const e = new Emitter();
   e.emitNode(toNode(value), { root: true, sequence: false, mapping: false, simpleKey: false });
-  // Document end (implicit) then stream end.
+  // Document end (implicit); go-yaml's encoder clears open_ended before the stream end, so no
+  // "..." marker is ever written.
   e.writeIndent();
-  if (e.openEnded) {
-    e.writeIndicator('...', true, false, false);
-    e.writeIndent();
-  }
   return e.out.join('');
 }
 
