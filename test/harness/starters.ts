@@ -2,6 +2,7 @@
 // target (the embedded API server), append one TargetStarter to `targetStarters` below; global
 // setup starts each, and `apiServerTargets()` hands them to `describe.each`.
 import { missingRealBinaries, startRealControlPlane } from './control-plane.ts';
+import { embeddedStarter } from './embedded.ts';
 
 /** An ApiServerTarget is one running API server the suites can talk to. */
 export interface ApiServerTarget {
@@ -44,7 +45,4 @@ const real: TargetStarter = {
 };
 
 /** TargetStarters lists every shared target, in the order suites see them. */
-export const targetStarters: TargetStarter[] = [
-  real,
-  // embedded: added by the embedded API server (packages/apiserver) in one line here.
-];
+export const targetStarters: TargetStarter[] = [real, embeddedStarter];

@@ -4,7 +4,7 @@ import type { KubeObject, Logger, ObjectRef } from '@trellis/sdk';
 import { nopLogger, TrellisError } from '@trellis/sdk';
 import { Discovery } from './discovery.ts';
 import type { ErrorSubject } from './errors.ts';
-import { asStatus, clientError, describeSubject, fromNetworkError, fromStatus, isGone, KubeErrorCode } from './errors.ts';
+import { asStatus, clientError, describeSubject, fromNetworkError, fromStatus, isGone, KubeApiError, KubeErrorCode } from './errors.ts';
 import { TokenBucket } from './ratelimit.ts';
 import type { HttpRequest, Transport } from './transport.ts';
 import { loadKubeConfig, newTransport } from './transport.ts';
@@ -40,6 +40,11 @@ export interface KubeClientOptions {
   burst?: number;
   /** MaxResponseBytes bounds one response body (default 512 MiB). */
   maxResponseBytes?: number;
+  /**
+   * RequestTimeoutMs bounds every request (default 60 s); for a watch it bounds the wait for the
+   * response headers only. A timeout is KUBE_TIMEOUT.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** Content types of the patch kinds (the no-enum idiom). */
@@ -68,6 +73,7 @@ export async function newKubeClient(opts: KubeClientOptions = {}): Promise<KubeC
   });
   return new Client(transport, {
     log: opts.log ?? nopLogger,
+    requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
     ...(opts.qps === undefined ? {} : { limiter: new TokenBucket({ qps: opts.qps, burst: opts.burst ?? Math.max(1, 2 * opts.qps) }) }),
   });
 }
@@ -92,11 +98,13 @@ class Client implements KubeClient {
   private readonly discovery: Discovery;
   private readonly log: Logger;
   private readonly limiter: TokenBucket | undefined;
+  private readonly requestTimeoutMs: number;
 
-  constructor(transport: Transport, opts: { log: Logger; limiter?: TokenBucket }) {
+  constructor(transport: Transport, opts: { log: Logger; requestTimeoutMs: number; limiter?: TokenBucket }) {
     this.transport = transport;
     this.log = opts.log;
     this.limiter = opts.limiter;
+    this.requestTimeoutMs = opts.requestTimeoutMs;
     this.discovery = new Discovery(async (path, signal) => {
       const res = await this.send({ verb: 'discover', subject: { kind: path }, method: 'GET', path, signal }, { raw: true });
       return { status: res.status, body: res.body };
@@ -296,10 +304,13 @@ class Client implements KubeClient {
         fieldSelector: opts.fieldSelector,
         timeoutSeconds: opts.timeoutSeconds,
       });
+    // The request timeout covers the wait for the response headers, not the stream.
+    const headersTimeout = new AbortController();
+    const timer = setTimeout(() => headersTimeout.abort(), this.requestTimeoutMs);
     const req: HttpRequest = {
       method: 'GET',
       path,
-      signal: opts.signal,
+      signal: opts.signal === undefined ? headersTimeout.signal : AbortSignal.any([opts.signal, headersTimeout.signal]),
       headers: { Accept: opts.metadataOnly === true ? metadataAccept : 'application/json' },
     };
     let res: IncomingMessage;
@@ -307,7 +318,10 @@ class Client implements KubeClient {
       res = await this.transport.stream(req);
     } catch (err) {
       if (opts.signal?.aborted === true) return;
+      if (headersTimeout.signal.aborted) throw this.timeoutError('watch', subject, err);
       throw this.transportError('watch', subject, err, opts.signal);
+    } finally {
+      clearTimeout(timer);
     }
     try {
       if (res.statusCode !== 200) {
@@ -439,12 +453,15 @@ class Client implements KubeClient {
       body = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
       headers['Content-Type'] = call.contentType ?? 'application/json';
     }
-    const req: HttpRequest = { method: call.method, path: call.path + queryString(call.query ?? {}), headers, signal: call.signal };
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = call.signal === undefined ? timeout : AbortSignal.any([call.signal, timeout]);
+    const req: HttpRequest = { method: call.method, path: call.path + queryString(call.query ?? {}), headers, signal };
     if (body !== undefined) req.body = body;
     let res: Awaited<ReturnType<Transport['request']>>;
     try {
       res = await this.transport.request(req);
     } catch (err) {
+      if (timeout.aborted && call.signal?.aborted !== true) throw this.timeoutError(call.verb, call.subject, err);
       throw this.transportError(call.verb, call.subject, err, call.signal);
     }
     this.logWarnings(call, res.headers.warning);
@@ -458,6 +475,17 @@ class Client implements KubeClient {
     }
     if (mode.raw) return { status: res.status, body: decoded };
     throw fromStatus({ verb: call.verb, subject: call.subject, httpStatus: res.status, body: decoded });
+  }
+
+  private timeoutError(verb: string, subject: ErrorSubject, cause: unknown): TrellisError {
+    return new KubeApiError({
+      code: KubeErrorCode.Timeout,
+      message: `cannot ${verb} ${describeSubject(subject)}: no response from API server ${this.transport.server} within ${this.requestTimeoutMs}ms`,
+      status: 0,
+      reason: 'Timeout',
+      subject,
+      cause,
+    });
   }
 
   private transportError(verb: string, subject: ErrorSubject, err: unknown, signal?: AbortSignal): TrellisError {

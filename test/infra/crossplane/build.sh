@@ -51,7 +51,16 @@ build_tool() {
 
 build_tool crossplane github.com/crossplane/cli/v2/cmd/crossplane "github.com/crossplane/cli/v2@$XP_CLI_VERSION" "-X $XPV=$XP_CLI_VERSION"
 build_tool function-patch-and-transform github.com/crossplane-contrib/function-patch-and-transform "github.com/crossplane-contrib/function-patch-and-transform@$PAT_VERSION" ""
-build_tool function-auto-ready github.com/crossplane-contrib/function-auto-ready "github.com/crossplane-contrib/function-auto-ready@$AUTO_READY_VERSION" ""
+# function-auto-ready is served under github.com/crossplane-contrib/... but its go.mod declares
+# github.com/crossplane/function-auto-ready (a path the proxy refuses), so it cannot be required
+# by a wrapper; build the downloaded module as the main module from a writable copy instead.
+if [ ! -x "$OUT/bin/function-auto-ready" ]; then
+  echo "build: function-auto-ready $AUTO_READY_VERSION"
+  dir="$(go mod download -json "github.com/crossplane-contrib/function-auto-ready@$AUTO_READY_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  work="$(mktemp -d)"; WORKDIRS+=("$work")
+  cp -r "$dir/." "$work/" && chmod -R u+w "$work"
+  ( cd "$work" && go build -trimpath -ldflags "-s -w" -o "$OUT/bin/function-auto-ready.tmp" . && mv "$OUT/bin/function-auto-ready.tmp" "$OUT/bin/function-auto-ready" )
+fi
 # Core: its go.mod has `replace .../apis/v2 => ./apis`; pin the apis module explicitly (tag
 # apis/v2.3.4 is the same commit as v2.3.4).
 build_tool crossplane-core github.com/crossplane/crossplane/v2/cmd/crossplane "github.com/crossplane/crossplane/v2@$XP_CORE_VERSION" "-X $XPV=$XP_CORE_VERSION" "github.com/crossplane/crossplane/apis/v2@$XP_CORE_VERSION"

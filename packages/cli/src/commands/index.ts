@@ -1,9 +1,11 @@
 import type { CAC } from 'cac';
 import type { CommandContext } from '../context.ts';
+import { registerDependency } from './dependency.ts';
 import { registerVersion } from './version.ts';
+import { registerXpkg } from './xpkg.ts';
 
 /** A Registrar adds one command (or command group) to the CLI. */
 export type Registrar = (cli: CAC, ctx: CommandContext, run: (fn: () => Promise<number>) => void) => void;
 
 /** Every command of the trellis CLI, in help order. */
-export const registrars: Registrar[] = [registerVersion];
+export const registrars: Registrar[] = [registerVersion, registerXpkg, registerDependency];

@@ -22,6 +22,7 @@ import (
 	"text/template"
 
 	sprig "github.com/Masterminds/sprig/v3"
+	"gopkg.in/yaml.v3"
 )
 
 type typed struct {
@@ -120,6 +121,21 @@ func handle(req request) answer {
 		delete(funcs, "env")
 		delete(funcs, "expandenv")
 		tpl.Funcs(funcs)
+		// function-go-templating's YAML helpers, written the same way (gopkg.in/yaml.v3)
+		tpl.Funcs(template.FuncMap{
+			"toYaml": func(val any) (string, error) {
+				res, err := yaml.Marshal(val)
+				return string(res), err
+			},
+			"fromYaml": func(val string) (any, error) {
+				var res any
+				err := yaml.Unmarshal([]byte(val), &res)
+				return res, err
+			},
+			"setResourceNameAnnotation": func(name string) string {
+				return fmt.Sprintf("gotemplating.fn.crossplane.io/composition-resource-name: %s", name)
+			},
+		})
 		t, err := tpl.Parse(req.Template)
 		if err != nil {
 			return answer{Err: err.Error()}

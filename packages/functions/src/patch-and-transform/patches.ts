@@ -1,0 +1,169 @@
+/**
+ * Patches, a port of function-patch-and-transform's patches.go: which object each patch type
+ * reads from and writes to, combine, toFieldPath policies (merge options), `[*]` expansion and
+ * PatchSet inlining.
+ */
+import { GoError, goWrap } from '../errors.ts';
+import { expandWildcards, getValue, type JsonMap, type MergeOptions, mergeValue, toValidJson } from '../fieldpath/fieldpath.ts';
+import { sprintf } from '../gofmt/sprintf.ts';
+import type { ComposedTemplate, Patch, PatchSet } from './input.ts';
+import { fromFieldPath, patchType, toFieldPath, toFieldPathPolicy } from './input.ts';
+import { upstreamBugs } from './semantics.ts';
+import { resolveTransforms } from './transforms.ts';
+
+export function toMergeOptions(p: Patch): MergeOptions | undefined {
+  if (p.policy === undefined) return undefined;
+  switch (toFieldPathPolicy(p)) {
+    case 'Replace':
+      return undefined;
+    case 'MergeObjects':
+    case 'MergeObject':
+      // Documented: "keeping target object keys, but overwriting any array values"; upstream's
+      // mergo call keeps non-empty target arrays instead.
+      return { keepMapValues: true, overwriteArrays: !upstreamBugs() };
+    case 'MergeObjectsAppendArrays':
+      return { keepMapValues: true, appendSlice: true };
+    case 'ForceMergeObjects':
+      return { keepMapValues: false };
+    case 'ForceMergeObjectsAppendArrays':
+    case 'AppendArray':
+      return { appendSlice: true };
+    default:
+      throw new GoError(`invalid patch policy ${toFieldPathPolicy(p)}`);
+  }
+}
+
+/** ApplyFromFieldPathPatch patches `to` from a field of `from`, through the transforms. */
+export function applyFromFieldPathPatch(p: Patch, from: JsonMap, to: JsonMap): void {
+  const input = getValue(from, fromFieldPath(p));
+  const out = resolveTransforms(p.transforms ?? [], input);
+  const v = toValidJson(out);
+  const mo = toMergeOptions(p);
+  const path = toFieldPath(p);
+  if (path.includes('[*]')) {
+    patchToMultiple(path, v, to, mo);
+    return;
+  }
+  try {
+    mergeValue(to, path, v, mo);
+  } catch (e) {
+    throw goWrap(e, 'cannot patch to object');
+  }
+}
+
+function patchToMultiple(path: string, v: unknown, to: JsonMap, mo: MergeOptions | undefined): void {
+  const paths = expandWildcards(to, path);
+  if (paths.length === 0) throw new GoError(`cannot expand ToFieldPath ${path}`);
+  for (const f of paths) mergeValue(to, f, v, mo);
+}
+
+/** ApplyCombinePatch reads every variable (any missing one skips the patch) and combines them. */
+export function applyCombinePatch(p: Patch, from: JsonMap, to: JsonMap): void {
+  const c = p.combine ?? {};
+  const vars = (c.variables ?? []).map((v) => getValue(from, v.fromFieldPath ?? ''));
+  let combined: unknown;
+  if (c.strategy === 'string') {
+    if (c.string === undefined) throw new GoError(`given combine strategy ${c.strategy} requires configuration`);
+    combined = sprintf(c.string.fmt ?? '', ...vars);
+  } else {
+    throw new GoError(`combine strategy ${c.strategy ?? ''} is not supported`);
+  }
+  const out = resolveTransforms(p.transforms ?? [], combined);
+  const mo = toMergeOptions(p);
+  try {
+    mergeValue(to, toFieldPath(p), out, mo);
+  } catch (e) {
+    throw goWrap(e, 'cannot patch to object');
+  }
+}
+
+/** ToComposedResource reports whether a patch writes to the composed resource. */
+export function toComposedResource(p: Patch): boolean {
+  switch (patchType(p)) {
+    case 'FromCompositeFieldPath':
+    case 'CombineFromComposite':
+    case 'FromEnvironmentFieldPath':
+    case 'CombineFromEnvironment':
+      return true;
+    default:
+      return false;
+  }
+}
+
+export interface PatchTargets {
+  /** The observed composed resource, absent when it does not exist yet. */
+  ocd: JsonMap | undefined;
+  dcd: JsonMap;
+  oxr: JsonMap;
+  dxr: JsonMap;
+  env: JsonMap;
+}
+
+/** ApplyComposedPatch applies one resource patch: observed → desired, as upstream. */
+export function applyComposedPatch(p: Patch, t: PatchTargets): void {
+  if (t.ocd === undefined && !toComposedResource(p)) return;
+  const ocd = t.ocd ?? {};
+  switch (patchType(p)) {
+    case 'ToCompositeFieldPath':
+      return applyFromFieldPathPatch(p, ocd, t.dxr);
+    case 'CombineToComposite':
+      return applyCombinePatch(p, ocd, t.dxr);
+    case 'ToEnvironmentFieldPath':
+      return applyFromFieldPathPatch(p, ocd, t.env);
+    case 'CombineToEnvironment':
+      return applyCombinePatch(p, ocd, t.env);
+    case 'FromCompositeFieldPath':
+      return applyFromFieldPathPatch(p, t.oxr, t.dcd);
+    case 'CombineFromComposite':
+      return applyCombinePatch(p, t.oxr, t.dcd);
+    case 'FromEnvironmentFieldPath':
+      return applyFromFieldPathPatch(p, t.env, t.dcd);
+    case 'CombineFromEnvironment':
+      return applyCombinePatch(p, t.env, t.dcd);
+    default:
+      return undefined;
+  }
+}
+
+/** ApplyEnvironmentPatch applies one `environment.patches` entry (observed XR ↔ environment → desired XR). */
+export function applyEnvironmentPatch(p: Patch, env: JsonMap, oxr: JsonMap, dxr: JsonMap): void {
+  switch (patchType(p)) {
+    case 'FromCompositeFieldPath':
+    case 'ToEnvironmentFieldPath':
+      return applyFromFieldPathPatch(p, oxr, env);
+    case 'CombineFromComposite':
+      return applyCombinePatch(p, oxr, env);
+    case 'ToCompositeFieldPath':
+    case 'FromEnvironmentFieldPath':
+      return applyFromFieldPathPatch(p, env, dxr);
+    case 'CombineToComposite':
+      return applyCombinePatch(p, env, dxr);
+    default:
+      return undefined;
+  }
+}
+
+/** ComposedTemplates inlines PatchSet references into each template's patches. */
+export function composedTemplates(pss: readonly PatchSet[], cts: readonly ComposedTemplate[]): ComposedTemplate[] {
+  const byName = new Map<string, Patch[]>();
+  for (const s of pss) {
+    for (const p of s.patches ?? []) {
+      if (patchType(p) === 'PatchSet') throw new GoError('a patch in a PatchSet cannot be of type PatchSet');
+    }
+    byName.set(s.name ?? '', (s.patches ?? []).map((p) => ({ ...p, type: patchType(p) })));
+  }
+  return cts.map((r) => {
+    const out: Patch[] = [];
+    for (const p of r.patches ?? []) {
+      if (patchType(p) !== 'PatchSet') {
+        out.push(p);
+        continue;
+      }
+      if (p.patchSetName === undefined) throw new GoError('PatchSetName is required by type PatchSet');
+      const ps = byName.get(p.patchSetName);
+      if (ps === undefined) throw new GoError(`cannot find PatchSet by name ${p.patchSetName}`);
+      out.push(...ps);
+    }
+    return { ...r, patches: out };
+  });
+}

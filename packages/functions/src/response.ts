@@ -1,0 +1,28 @@
+/** Helpers that build responses the way function-sdk-go's response package does. */
+import type { Result, RunFunctionRequest, RunFunctionResponse } from './protocol/types.ts';
+
+/** ResponseTo starts a response: the request's tag, the TTL, and its desired state and context. */
+export function responseTo(req: RunFunctionRequest, ttlSeconds: number): RunFunctionResponse {
+  const rsp: RunFunctionResponse = { meta: { ttlSeconds } };
+  if (req.meta?.tag !== undefined) rsp.meta = { tag: req.meta.tag, ttlSeconds };
+  if (req.desired !== undefined) rsp.desired = structuredClone(req.desired);
+  if (req.context !== undefined) rsp.context = structuredClone(req.context);
+  return rsp;
+}
+
+function add(rsp: RunFunctionResponse, r: Result): Result {
+  rsp.results = [...(rsp.results ?? []), r];
+  return r;
+}
+
+export function fatal(rsp: RunFunctionResponse, err: unknown): Result {
+  return add(rsp, { severity: 'SEVERITY_FATAL', message: err instanceof Error ? err.message : String(err), target: 'TARGET_COMPOSITE' });
+}
+
+export function warning(rsp: RunFunctionResponse, err: unknown): Result {
+  return add(rsp, { severity: 'SEVERITY_WARNING', message: err instanceof Error ? err.message : String(err), target: 'TARGET_COMPOSITE' });
+}
+
+export function normal(rsp: RunFunctionResponse, message: string): Result {
+  return add(rsp, { severity: 'SEVERITY_NORMAL', message, target: 'TARGET_COMPOSITE' });
+}
