@@ -41,7 +41,9 @@ describe('fixture corpus', () => {
       if (context !== undefined) req.context = context;
       const pkg = functionPackage(f, s.functionName);
       const ref = pkg === undefined ? { name: s.functionName } : { name: s.functionName, package: pkg };
-      const kind = ['patch-and-transform', 'auto-ready', 'go-templating', 'environment-configs', 'sequencer'].find((k) => (pkg ?? s.functionName).includes(`function-${k}`));
+      const kind = ['patch-and-transform', 'auto-ready', 'go-templating', 'environment-configs', 'sequencer'].find((k) =>
+        (pkg ?? s.functionName).includes(`function-${k}`),
+      );
       const fn = registry.resolve(ref);
       let ours: RunFunctionResponse = await fn.run(structuredClone(req));
       // the requirements loop, as the engine runs it (environment-configs asks for EnvironmentConfigs)

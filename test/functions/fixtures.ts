@@ -89,7 +89,10 @@ export function observedState(f: Fixture): State {
 }
 
 /** RequiredResources groups required.yaml objects the way environment-configs asks for them. */
-export function requiredFor(f: Fixture, requirements: Record<string, { apiVersion: string; kind: string; matchName?: string; matchLabels?: { labels: Record<string, string> } }>): Record<string, { items: Resource[] }> {
+export function requiredFor(
+  f: Fixture,
+  requirements: Record<string, { apiVersion: string; kind: string; matchName?: string; matchLabels?: { labels: Record<string, string> } }>,
+): Record<string, { items: Resource[] }> {
   const out: Record<string, { items: Resource[] }> = {};
   for (const [key, sel] of Object.entries(requirements)) {
     const items = f.required.filter((o) => {

@@ -105,7 +105,11 @@ function cronJob(o: JsonMap): boolean {
 
 function hpa(o: JsonMap): boolean {
   for (const c of conditions(o)) {
-    if (['FailedGetScale', 'FailedUpdateScale', 'FailedGetResourceMetric', 'InvalidSelector'].includes(String(c.type)) && c.status === 'True') return false;
+    if (
+      ['FailedGetScale', 'FailedUpdateScale', 'FailedGetResourceMetric', 'InvalidSelector'].includes(String(c.type)) &&
+      c.status === 'True'
+    )
+      return false;
     if ((c.type === 'ScalingActive' || c.type === 'ScalingLimited') && c.status === 'True') return true;
   }
   return false;

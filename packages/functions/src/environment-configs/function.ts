@@ -100,7 +100,8 @@ function sortByFieldPath(items: JsonMap[], path: string): JsonMap[] {
     else if (t !== vt) throw new GoError(`cannot sort values of different types "${t}" and "${vt}"`);
   }
   if (t === undefined) return items;
-  if (t !== 'float64' && t !== 'string') throw new GoError(`unsupported type "${t === 'bool' ? 'bool' : t.startsWith('map') ? 'map' : 'slice'}" for sorting`);
+  if (t !== 'float64' && t !== 'string')
+    throw new GoError(`unsupported type "${t === 'bool' ? 'bool' : t.startsWith('map') ? 'map' : 'slice'}" for sorting`);
   const zero = t === 'string' ? '' : 0;
   const idx = items.map((_, i) => i);
   idx.sort((i, j) => {
@@ -140,7 +141,8 @@ function selectConfigs(input: Input, required: Record<string, JsonMap[]>): [stri
           add([resources[0] as JsonMap]);
         } else if (mode === 'Multiple') {
           const min = config.selector?.minMatch;
-          if (min !== undefined && resources.length < min) throw new GoError(`expected at least ${min} required resources, got ${resources.length}`);
+          if (min !== undefined && resources.length < min)
+            throw new GoError(`expected at least ${min} required resources, got ${resources.length}`);
           let sorted = sortByFieldPath(resources, config.selector?.sortByFieldPath || 'metadata.name');
           const max = config.selector?.maxMatch;
           if (max !== undefined && sorted.length > max) sorted = sorted.slice(0, max);
@@ -171,7 +173,9 @@ function mergeConfigsData(byField: [string, JsonMap[]][]): JsonMap {
         if (!Object.hasOwn(c, 'data')) throw new GoError(`cannot get data from environment config "${objName(c)}": data: no such field`);
         const d = c.data;
         if (d !== null && !isMap(d)) {
-          throw new GoError(`cannot get data from environment config "${objName(c)}": cannot unmarshal value from JSON: json: cannot unmarshal ${Array.isArray(d) ? 'array' : typeof d} into Go value of type map[string]interface {}`);
+          throw new GoError(
+            `cannot get data from environment config "${objName(c)}": cannot unmarshal value from JSON: json: cannot unmarshal ${Array.isArray(d) ? 'array' : typeof d} into Go value of type map[string]interface {}`,
+          );
         }
         data = structuredClone((d ?? {}) as JsonMap);
       }
@@ -201,7 +205,10 @@ export function runEnvironmentConfigs(req: RunFunctionRequest): RunFunctionRespo
   try {
     merged = mergeConfigsData(selectConfigs(input, required));
   } catch (e) {
-    const msg = e instanceof Error && e.message.startsWith('cannot get data') ? 'cannot merge environment data' : 'cannot get selected environment configs';
+    const msg =
+      e instanceof Error && e.message.startsWith('cannot get data')
+        ? 'cannot merge environment data'
+        : 'cannot get selected environment configs';
     fatal(rsp, goWrap(e, msg));
     return rsp;
   }

@@ -4,8 +4,9 @@
  * NotFound the way P&T relies on; writes that create intermediate objects and arrays, grow arrays
  * padding with null and refuse indexes above 1024; and the mergo-based merge policies.
  */
-import { toPlainJson } from '../gofmt/values.ts';
+
 import { GoError, goWrap, isNotFound } from '../errors.ts';
+import { toPlainJson } from '../gofmt/values.ts';
 
 export type Segment = { type: 'field'; field: string } | { type: 'index'; index: number };
 export type JsonMap = Record<string, unknown>;

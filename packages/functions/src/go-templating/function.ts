@@ -13,7 +13,16 @@ import { EXTRA_RESOURCES_CONTEXT_KEY } from '../context.ts';
 import { GoError, goWrap } from '../errors.ts';
 import { getValue, type JsonMap } from '../fieldpath/fieldpath.ts';
 import { toPlainJson } from '../gofmt/values.ts';
-import { execute, executeNamed, ExecError, FuncError, newTemplateSet, type TemplateFunc, type TemplateSet, type Value } from '../gotemplate/exec.ts';
+import {
+  ExecError,
+  execute,
+  executeNamed,
+  FuncError,
+  newTemplateSet,
+  type TemplateFunc,
+  type TemplateSet,
+  type Value,
+} from '../gotemplate/exec.ts';
 import { sprigFuncs } from '../gotemplate/sprig.ts';
 import { marshalYamlV3 } from '../gotemplate/yamlv3.ts';
 import type { CompositionFunction, FunctionCondition, Resource, RunFunctionRequest, RunFunctionResponse } from '../protocol/types.ts';
@@ -79,14 +88,20 @@ export function requestMap(req: RunFunctionRequest): JsonMap {
   if (req.input !== undefined) m.input = structuredClone(req.input);
   if (req.context !== undefined) m.context = structuredClone(req.context);
   const res = (x: Record<string, { items: Resource[] }> | undefined) =>
-    x === undefined ? undefined : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, v.items.length === 0 ? {} : { items: v.items.map(resourceMap) }]));
+    x === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(x).map(([k, v]) => [k, v.items.length === 0 ? {} : { items: v.items.map(resourceMap) }]));
   if (req.extraResources !== undefined && Object.keys(req.extraResources).length > 0) m.extraResources = res(req.extraResources);
   if (req.credentials !== undefined && Object.keys(req.credentials).length > 0) {
     m.credentials = Object.fromEntries(
-      Object.entries(req.credentials).map(([k, c]) => [k, c.credentialData === undefined ? {} : { credentialData: { data: b64(c.credentialData.data) ?? {} } }]),
+      Object.entries(req.credentials).map(([k, c]) => [
+        k,
+        c.credentialData === undefined ? {} : { credentialData: { data: b64(c.credentialData.data) ?? {} } },
+      ]),
     );
   }
-  if (req.requiredResources !== undefined && Object.keys(req.requiredResources).length > 0) m.requiredResources = res(req.requiredResources);
+  if (req.requiredResources !== undefined && Object.keys(req.requiredResources).length > 0)
+    m.requiredResources = res(req.requiredResources);
   if (m.extraResources === undefined && m.requiredResources !== undefined) m.extraResources = m.requiredResources;
   return JSON.parse(JSON.stringify(m)) as JsonMap;
 }
@@ -230,7 +245,9 @@ function templateText(input: GoTemplateInput, req: RunFunctionRequest): string {
       return t;
     }
     case 'FileSystem':
-      throw new GoError('source FileSystem is not supported by the built-in go-templating function (there is no function filesystem in-process)');
+      throw new GoError(
+        'source FileSystem is not supported by the built-in go-templating function (there is no function filesystem in-process)',
+      );
     case undefined:
     case '':
       throw new GoError('source is required');
@@ -272,11 +289,16 @@ function decodeDocuments(out: string): JsonMap[] {
     if (d.errors.length > 0) {
       const e = d.errors[0];
       const line = (e?.linePos?.[0]?.line ?? 0) + 0;
-      throw new GoError(`error converting YAML to JSON: yaml: line ${line} (document ${i + 1}): ${e?.message.split('\n')[0] ?? 'invalid YAML'}`);
+      throw new GoError(
+        `error converting YAML to JSON: yaml: line ${line} (document ${i + 1}): ${e?.message.split('\n')[0] ?? 'invalid YAML'}`,
+      );
     }
     const v = d.toJS({ maxAliasCount: 100 }) as unknown;
     if (v === null || v === undefined) return;
-    if (!isMap(v)) throw new GoError(`error unmarshaling JSON: json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go value of type map[string]interface {}`);
+    if (!isMap(v))
+      throw new GoError(
+        `error unmarshaling JSON: json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go value of type map[string]interface {}`,
+      );
     objs.push(v);
   });
   return objs;
@@ -348,8 +370,12 @@ function applyObjects(req: RunFunctionRequest, rsp: RunFunctionResponse, objs: J
   const dxrConn: Record<string, Uint8Array> = { ...(req.desired?.composite?.connectionDetails ?? {}) };
   let dxrReady: Resource['ready'] = 'READY_UNSPECIFIED';
   const desired: Record<string, Resource> = {};
-  for (const [k, r] of Object.entries(req.desired?.resources ?? {})) desired[k] = { resource: structuredClone(r.resource), ready: r.ready ?? 'READY_UNSPECIFIED' };
-  const requirements: { extraResources: Record<string, JsonMap>; resources: Record<string, JsonMap> } = { extraResources: {}, resources: {} };
+  for (const [k, r] of Object.entries(req.desired?.resources ?? {}))
+    desired[k] = { resource: structuredClone(r.resource), ready: r.ready ?? 'READY_UNSPECIFIED' };
+  const requirements: { extraResources: Record<string, JsonMap>; resources: Record<string, JsonMap> } = {
+    extraResources: {},
+    resources: {},
+  };
   const conditions: FunctionCondition[] = [];
   let context = rsp.context;
 
@@ -360,14 +386,18 @@ function applyObjects(req: RunFunctionRequest, rsp: RunFunctionResponse, objs: J
     if (obj.apiVersion !== META_API_VERSION && Object.hasOwn(anns, ANNOTATION_READY)) {
       const v = String(anns[ANNOTATION_READY]);
       if (!['True', 'False', 'Unspecified'].includes(v)) {
-        throw new GoError(`invalid function input: invalid "${ANNOTATION_READY}" annotation value "${v}": must be True, False, or Unspecified`);
+        throw new GoError(
+          `invalid function input: invalid "${ANNOTATION_READY}" annotation value "${v}": must be True, False, or Unspecified`,
+        );
       }
       ready = v === 'True' ? 'READY_TRUE' : v === 'False' ? 'READY_FALSE' : 'READY_UNSPECIFIED';
       removeAnnotation(obj, ANNOTATION_READY);
     }
     for (const [k, v] of Object.entries(anns)) {
       if (typeof v !== 'string') {
-        throw new GoError(`invalid annotations in resource '${String(obj.apiVersion ?? '')}, Kind=${String(obj.kind ?? '')} resource-name=${String(anns[ANNOTATION_NAME] ?? '<nil>')}': .metadata.annotations.${k} accessor error: ${String(v)} is of the type ${typeof v === 'number' ? 'float64' : typeof v}, expected string`);
+        throw new GoError(
+          `invalid annotations in resource '${String(obj.apiVersion ?? '')}, Kind=${String(obj.kind ?? '')} resource-name=${String(anns[ANNOTATION_NAME] ?? '<nil>')}': .metadata.annotations.${k} accessor error: ${String(v)} is of the type ${typeof v === 'number' ? 'float64' : typeof v}, expected string`,
+        );
       }
     }
     const nameFound = Object.hasOwn(anns, ANNOTATION_NAME);
@@ -395,10 +425,16 @@ function applyObjects(req: RunFunctionRequest, rsp: RunFunctionResponse, objs: J
           for (const c of list) {
             if (!isMap(c)) continue;
             const type = String(c.type ?? '');
-            if (SYSTEM_CONDITIONS.has(type)) throw new GoError(`cannot set ClaimCondition type: ${type} is a reserved Crossplane Condition`);
+            if (SYSTEM_CONDITIONS.has(type))
+              throw new GoError(`cannot set ClaimCondition type: ${type} is a reserved Crossplane Condition`);
             const cond: FunctionCondition = {
               type,
-              status: c.status === 'True' ? 'STATUS_CONDITION_TRUE' : c.status === 'False' ? 'STATUS_CONDITION_FALSE' : 'STATUS_CONDITION_UNKNOWN',
+              status:
+                c.status === 'True'
+                  ? 'STATUS_CONDITION_TRUE'
+                  : c.status === 'False'
+                    ? 'STATUS_CONDITION_FALSE'
+                    : 'STATUS_CONDITION_UNKNOWN',
               reason: String(c.reason ?? ''),
               target: c.target === 'CompositeAndClaim' ? 'TARGET_COMPOSITE_AND_CLAIM' : 'TARGET_COMPOSITE',
             };
@@ -431,7 +467,9 @@ function applyObjects(req: RunFunctionRequest, rsp: RunFunctionResponse, objs: J
           break;
         }
         default:
-          throw new GoError(`invalid kind "${String(obj.kind ?? '')}" for apiVersion "${META_API_VERSION}" - must be one of CompositeConnectionDetails, Context or ExtraResources`);
+          throw new GoError(
+            `invalid kind "${String(obj.kind ?? '')}" for apiVersion "${META_API_VERSION}" - must be one of CompositeConnectionDetails, Context or ExtraResources`,
+          );
       }
       continue;
     }
@@ -454,7 +492,9 @@ function applyObjects(req: RunFunctionRequest, rsp: RunFunctionResponse, objs: J
   const extra = req.extraResources !== undefined && Object.keys(req.extraResources).length > 0 ? req.extraResources : undefined;
   for (const src of [extra, required]) {
     if (src === undefined) continue;
-    const asMap = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(src).map(([k, v]) => [k, { items: v.items.map((r) => resourceMap(r)) }])))) as JsonMap;
+    const asMap = JSON.parse(
+      JSON.stringify(Object.fromEntries(Object.entries(src).map(([k, v]) => [k, { items: v.items.map((r) => resourceMap(r)) }]))),
+    ) as JsonMap;
     const existing = req.context?.[EXTRA_RESOURCES_CONTEXT_KEY];
     rsp.context = { ...(rsp.context ?? {}), [EXTRA_RESOURCES_CONTEXT_KEY]: isMap(existing) ? { ...existing, ...asMap } : asMap };
   }

@@ -7,7 +7,16 @@
 import { GoError } from '../errors.ts';
 import { sprint, sprintf } from '../gofmt/sprintf.ts';
 import { GoInt, goInt, goTypeName, intValue, isGoMap, isUnsignedKind } from '../gofmt/values.ts';
-import { type ArgNode, type CommandNode, type ListNode, type Node, nodeString, type ParsedTemplate, type PipeNode, parseTemplates } from './parse.ts';
+import {
+  type ArgNode,
+  type CommandNode,
+  type ListNode,
+  type Node,
+  nodeString,
+  type ParsedTemplate,
+  type PipeNode,
+  parseTemplates,
+} from './parse.ts';
 
 export const NO_VALUE: unique symbol = Symbol('no value');
 export type Value = unknown;
@@ -43,7 +52,27 @@ export function newTemplateSet(name: string, text: string, funcs: Record<string,
   return { templates: parseTemplates(name, text, names, delims), funcs, missingKey: 'default' };
 }
 
-const BUILTIN_NAMES = ['and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne'];
+const BUILTIN_NAMES = [
+  'and',
+  'call',
+  'html',
+  'index',
+  'slice',
+  'js',
+  'len',
+  'not',
+  'or',
+  'print',
+  'printf',
+  'println',
+  'urlquery',
+  'eq',
+  'ge',
+  'gt',
+  'le',
+  'lt',
+  'ne',
+];
 
 interface Variable {
   name: string;
@@ -383,12 +412,26 @@ function idealConstant(s: State, n: Extract<ArgNode, { kind: 'number' }>): Value
   return n.float;
 }
 
-function evalFieldNode(s: State, dot: Value, field: Extract<ArgNode, { kind: 'field' }>, args: ArgNode[], final: Value, hasFinal: boolean): Value {
+function evalFieldNode(
+  s: State,
+  dot: Value,
+  field: Extract<ArgNode, { kind: 'field' }>,
+  args: ArgNode[],
+  final: Value,
+  hasFinal: boolean,
+): Value {
   s.at(field);
   return evalFieldChain(s, dot, dot, field, field.ident, args, final, hasFinal);
 }
 
-function evalChainNode(s: State, dot: Value, chain: Extract<ArgNode, { kind: 'chain' }>, args: ArgNode[], final: Value, hasFinal: boolean): Value {
+function evalChainNode(
+  s: State,
+  dot: Value,
+  chain: Extract<ArgNode, { kind: 'chain' }>,
+  args: ArgNode[],
+  final: Value,
+  hasFinal: boolean,
+): Value {
   s.at(chain);
   if (chain.field.length === 0) s.errorf('internal error: no fields in evalChainNode');
   if (chain.node.kind === 'nil') s.errorf(`indirection through explicit nil in ${nodeString(chain)}`);
@@ -396,7 +439,14 @@ function evalChainNode(s: State, dot: Value, chain: Extract<ArgNode, { kind: 'ch
   return evalFieldChain(s, dot, pipe, chain, chain.field, args, final, hasFinal);
 }
 
-function evalVariableNode(s: State, dot: Value, v: Extract<ArgNode, { kind: 'variable' }>, args: ArgNode[], final: Value, hasFinal: boolean): Value {
+function evalVariableNode(
+  s: State,
+  dot: Value,
+  v: Extract<ArgNode, { kind: 'variable' }>,
+  args: ArgNode[],
+  final: Value,
+  hasFinal: boolean,
+): Value {
   s.at(v);
   const value = s.varValue(v.ident[0] ?? '');
   if (v.ident.length === 1) {
@@ -406,14 +456,32 @@ function evalVariableNode(s: State, dot: Value, v: Extract<ArgNode, { kind: 'var
   return evalFieldChain(s, dot, value, v, v.ident.slice(1), args, final, hasFinal);
 }
 
-function evalFieldChain(s: State, dot: Value, receiver: Value, node: ArgNode, ident: string[], args: ArgNode[], final: Value, hasFinal: boolean): Value {
+function evalFieldChain(
+  s: State,
+  dot: Value,
+  receiver: Value,
+  node: ArgNode,
+  ident: string[],
+  args: ArgNode[],
+  final: Value,
+  hasFinal: boolean,
+): Value {
   const n = ident.length;
   let r = receiver;
   for (let i = 0; i < n - 1; i++) r = evalField(s, dot, ident[i] ?? '', node, [], NO_VALUE, false, r);
   return evalField(s, dot, ident[n - 1] ?? '', node, args, final, hasFinal, r);
 }
 
-function evalField(s: State, _dot: Value, fieldName: string, node: ArgNode, args: ArgNode[], final: Value, hasFinal: boolean, receiver: Value): Value {
+function evalField(
+  s: State,
+  _dot: Value,
+  fieldName: string,
+  node: ArgNode,
+  args: ArgNode[],
+  final: Value,
+  hasFinal: boolean,
+  receiver: Value,
+): Value {
   if (receiver === NO_VALUE) {
     if (s.set.missingKey === 'error') s.errorf(`nil data; no entry for key ${JSON.stringify(fieldName)}`);
     return NO_VALUE;
@@ -436,10 +504,20 @@ function evalField(s: State, _dot: Value, fieldName: string, node: ArgNode, args
     return receiver[fieldName];
   }
   void node;
-  s.errorf(`can't evaluate field ${fieldName} in type ${goTypeName(receiver) === 'string' || typeof receiver !== 'object' ? 'interface {}' : 'interface {}'}`);
+  s.errorf(
+    `can't evaluate field ${fieldName} in type ${goTypeName(receiver) === 'string' || typeof receiver !== 'object' ? 'interface {}' : 'interface {}'}`,
+  );
 }
 
-function evalFunction(s: State, dot: Value, node: Extract<ArgNode, { kind: 'identifier' }>, cmd: CommandNode, args: ArgNode[], final: Value, hasFinal: boolean): Value {
+function evalFunction(
+  s: State,
+  dot: Value,
+  node: Extract<ArgNode, { kind: 'identifier' }>,
+  cmd: CommandNode,
+  args: ArgNode[],
+  final: Value,
+  hasFinal: boolean,
+): Value {
   s.at(node);
   const name = node.ident;
   const builtin = BUILTINS[name];
@@ -448,7 +526,17 @@ function evalFunction(s: State, dot: Value, node: Extract<ArgNode, { kind: 'iden
   return evalCall(s, dot, f, builtin !== undefined && s.set.funcs[name] === undefined, cmd, name, args, final, hasFinal);
 }
 
-function evalCall(s: State, dot: Value, f: TemplateFunc, isBuiltin: boolean, node: CommandNode, name: string, args: ArgNode[], final: Value, hasFinal: boolean): Value {
+function evalCall(
+  s: State,
+  dot: Value,
+  f: TemplateFunc,
+  isBuiltin: boolean,
+  node: CommandNode,
+  name: string,
+  args: ArgNode[],
+  final: Value,
+  hasFinal: boolean,
+): Value {
   const rest = args.slice(1);
   // and/or short-circuit
   if (isBuiltin && (name === 'and' || name === 'or')) {
@@ -668,9 +756,12 @@ function eq(arg1: Value, ...arg2: Value[]): boolean {
     const k2 = basicKind(b);
     let truth = false;
     if (k1 !== k2) {
-      if (k1 === 'int' && k2 === 'uint') truth = intValue(a as bigint | GoInt) >= 0n && intValue(a as bigint | GoInt) === intValue(b as GoInt);
-      else if (k1 === 'uint' && k2 === 'int') truth = intValue(b as bigint | GoInt) >= 0n && intValue(a as GoInt) === intValue(b as bigint | GoInt);
-      else if (a !== NO_VALUE && b !== NO_VALUE) throw new FuncError(`incompatible types for comparison: ${typeOfForError(a)} and ${typeOfForError(b)}`);
+      if (k1 === 'int' && k2 === 'uint')
+        truth = intValue(a as bigint | GoInt) >= 0n && intValue(a as bigint | GoInt) === intValue(b as GoInt);
+      else if (k1 === 'uint' && k2 === 'int')
+        truth = intValue(b as bigint | GoInt) >= 0n && intValue(a as GoInt) === intValue(b as bigint | GoInt);
+      else if (a !== NO_VALUE && b !== NO_VALUE)
+        throw new FuncError(`incompatible types for comparison: ${typeOfForError(a)} and ${typeOfForError(b)}`);
     } else {
       switch (k1) {
         case 'bool':
@@ -833,7 +924,18 @@ function htmlEscape(s: string): string {
 
 function jsEscape(s: string): string {
   return s.replace(/[\\'"<>&=\n\r\t]/g, (c) => {
-    const map: Record<string, string> = { '\\': '\\\\', "'": "\\'", '"': '\\"', '<': '\\u003C', '>': '\\u003E', '&': '\\u0026', '=': '\\u003D', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const map: Record<string, string> = {
+      '\\': '\\\\',
+      "'": "\\'",
+      '"': '\\"',
+      '<': '\\u003C',
+      '>': '\\u003E',
+      '&': '\\u0026',
+      '=': '\\u003D',
+      '\n': '\\n',
+      '\r': '\\r',
+      '\t': '\\t',
+    };
     return map[c] ?? c;
   });
 }

@@ -51,7 +51,7 @@ function isAlnum(c: string | undefined): boolean {
 }
 
 /** Lex tokenises a template (Go's lexer, run to completion). */
-export function lex(name: string, input: string, left = '{{', right = '}}'): Item[] {
+export function lex(_name: string, input: string, left = '{{', right = '}}'): Item[] {
   const items: Item[] = [];
   let pos = 0;
   let start = 0;
@@ -370,8 +370,6 @@ export function lex(name: string, input: string, left = '{{', right = '}}'): Ite
     }
     return true;
   }
-
-  void name;
 }
 
 function atTerminator(input: string, pos: number, right: string): boolean {
@@ -496,7 +494,9 @@ export function nodeString(n: ArgNode | CommandNode | Node): string {
     case 'continue':
       return `{{${n.kind}}}`;
     case 'template':
-      return n.pipe === undefined ? `{{template ${JSON.stringify(n.name)}}}` : `{{template ${JSON.stringify(n.name)} ${nodeString(n.pipe)}}}`;
+      return n.pipe === undefined
+        ? `{{template ${JSON.stringify(n.name)}}}`
+        : `{{template ${JSON.stringify(n.name)} ${nodeString(n.pipe)}}}`;
   }
 }
 
@@ -712,7 +712,10 @@ class Parser {
     if (end.kind === 'else') {
       // else if / else with chaining
       const peek = this.peekNonSpace();
-      if ((kind === 'if' && peek.typ === 'keyword' && peek.val === 'if') || (kind === 'with' && peek.typ === 'keyword' && peek.val === 'with')) {
+      if (
+        (kind === 'if' && peek.typ === 'keyword' && peek.val === 'if') ||
+        (kind === 'with' && peek.typ === 'keyword' && peek.val === 'with')
+      ) {
         this.nextNonSpace();
         const nested = this.control(kind, peek) as Node;
         elseList = { kind: 'list', pos: peek.pos, nodes: [nested] };

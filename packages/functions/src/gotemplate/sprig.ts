@@ -135,7 +135,8 @@ function digFromDict(dict: Record<string, unknown>, d: Value, ks: string[]): Val
   if (k === undefined || !Object.hasOwn(dict, k)) return d;
   const step = dict[k];
   if (ns.length === 0) return step;
-  if (!isGoMap(step)) throw new FuncError(`interface conversion: interface {} is ${goTypeName(step) ?? 'nil'}, not map[string]interface {}`);
+  if (!isGoMap(step))
+    throw new FuncError(`interface conversion: interface {} is ${goTypeName(step) ?? 'nil'}, not map[string]interface {}`);
   return digFromDict(step, d, ns);
 }
 
@@ -183,13 +184,16 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
   upper: fn(['string'], ((s: string) => s.toUpperCase()) as never),
   title: fn(['string'], title as never),
   trim: fn(['string'], ((s: string) => s.trim()) as never),
-  trimAll: fn(['string', 'string'], ((a: string, b: string) => b.replace(new RegExp(`^[${escapeClass(a)}]+|[${escapeClass(a)}]+$`, 'g'), '')) as never),
-  trimSuffix: fn(['string', 'string'], ((a: string, b: string) => (a !== '' && b.endsWith(a) ? b.slice(0, b.length - a.length) : b)) as never),
+  trimAll: fn(['string', 'string'], ((a: string, b: string) =>
+    b.replace(new RegExp(`^[${escapeClass(a)}]+|[${escapeClass(a)}]+$`, 'g'), '')) as never),
+  trimSuffix: fn(['string', 'string'], ((a: string, b: string) =>
+    a !== '' && b.endsWith(a) ? b.slice(0, b.length - a.length) : b) as never),
   trimPrefix: fn(['string', 'string'], ((a: string, b: string) => (a !== '' && b.startsWith(a) ? b.slice(a.length) : b)) as never),
   hasPrefix: fn(['string', 'string'], ((pre: string, s: string) => s.startsWith(pre)) as never),
   hasSuffix: fn(['string', 'string'], ((suf: string, s: string) => s.endsWith(suf)) as never),
   contains: fn(['string', 'string'], ((sub: string, s: string) => s.includes(sub)) as never),
-  replace: fn(['string', 'string', 'string'], ((o: string, n: string, src: string) => (o === '' ? [...src].map((c) => n + c).join('') + n : src.split(o).join(n))) as never),
+  replace: fn(['string', 'string', 'string'], ((o: string, n: string, src: string) =>
+    o === '' ? [...src].map((c) => n + c).join('') + n : src.split(o).join(n)) as never),
   repeat: fn(['int', 'string'], ((c: GoInt, s: string) => s.repeat(Math.max(0, Number(c.value)))) as never),
   substr: fn(['int', 'int', 'string'], ((start: GoInt, end: GoInt, s: string) => {
     const a = Number(start.value);
@@ -207,14 +211,50 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
   nospace: fn(['string'], ((s: string) => s.replace(/\s/g, '')) as never),
   indent: fn(['int', 'string'], indent as never),
   nindent: fn(['int', 'string'], ((n: GoInt, v: string) => `\n${indent(n, v)}`) as never),
-  quote: fn([], ((...xs: Value[]) => xs.filter((x) => x !== null && x !== undefined).map((x) => sprintf('%q', strval(x))).join(' ')) as never, 'any'),
-  squote: fn([], ((...xs: Value[]) => xs.filter((x) => x !== null && x !== undefined).map((x) => `'${strval(x)}'`).join(' ')) as never, 'any'),
-  cat: fn([], ((...xs: Value[]) => xs.filter((x) => x !== null && x !== undefined).map(strval).join(' ')) as never, 'any'),
-  kebabcase: fn(['string'], ((s: string) => words(s).map((w) => w.toLowerCase()).join('-')) as never),
-  snakecase: fn(['string'], ((s: string) => words(s).map((w) => w.toLowerCase()).join('_')) as never),
-  camelcase: fn(['string'], ((s: string) => s.split('_').map((w) => (w === '' ? '' : w[0]?.toUpperCase() + w.slice(1))).join('')) as never),
-  split: fn(['string', 'string'], ((sep: string, orig: string) => Object.fromEntries(orig.split(sep).map((p, i) => [`_${i}`, p]))) as never),
-  splitList: fn(['string', 'string'], ((sep: string, orig: string) => typedSlice(sep === '' ? [...orig] : orig.split(sep), 'string')) as never),
+  quote: fn(
+    [],
+    ((...xs: Value[]) =>
+      xs
+        .filter((x) => x !== null && x !== undefined)
+        .map((x) => sprintf('%q', strval(x)))
+        .join(' ')) as never,
+    'any',
+  ),
+  squote: fn(
+    [],
+    ((...xs: Value[]) =>
+      xs
+        .filter((x) => x !== null && x !== undefined)
+        .map((x) => `'${strval(x)}'`)
+        .join(' ')) as never,
+    'any',
+  ),
+  cat: fn(
+    [],
+    ((...xs: Value[]) =>
+      xs
+        .filter((x) => x !== null && x !== undefined)
+        .map(strval)
+        .join(' ')) as never,
+    'any',
+  ),
+  kebabcase: fn(['string'], ((s: string) =>
+    words(s)
+      .map((w) => w.toLowerCase())
+      .join('-')) as never),
+  snakecase: fn(['string'], ((s: string) =>
+    words(s)
+      .map((w) => w.toLowerCase())
+      .join('_')) as never),
+  camelcase: fn(['string'], ((s: string) =>
+    s
+      .split('_')
+      .map((w) => (w === '' ? '' : w[0]?.toUpperCase() + w.slice(1)))
+      .join('')) as never),
+  split: fn(['string', 'string'], ((sep: string, orig: string) =>
+    Object.fromEntries(orig.split(sep).map((p, i) => [`_${i}`, p]))) as never),
+  splitList: fn(['string', 'string'], ((sep: string, orig: string) =>
+    typedSlice(sep === '' ? [...orig] : orig.split(sep), 'string')) as never),
   splitn: fn(['string', 'int', 'string'], ((sep: string, n: GoInt, orig: string) => {
     const parts = orig.split(sep);
     const k = Number(n.value);
@@ -222,7 +262,11 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
     return Object.fromEntries(out.map((p, i) => [`_${i}`, p]));
   }) as never),
   join: fn(['string', 'any'], ((sep: string, v: Value) => strslice(v).join(sep)) as never),
-  sortAlpha: fn(['any'], ((v: Value) => typedSlice(strslice(v).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), 'string')) as never),
+  sortAlpha: fn(['any'], ((v: Value) =>
+    typedSlice(
+      strslice(v).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+      'string',
+    )) as never),
   toString: fn(['any'], strval as never),
   toStrings: fn(['any'], ((v: Value) => typedSlice(strslice(v), 'string')) as never),
   toJson: fn(['any'], ((v: Value) => {
@@ -234,7 +278,11 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
   }) as never),
   mustToJson: fn(['any'], ((v: Value) => goJsonMarshal(v)) as never),
   toPrettyJson: fn(['any'], ((v: Value) => JSON.stringify(JSON.parse(goJsonMarshal(v)), null, 2)) as never),
-  toRawJson: fn(['any'], ((v: Value) => goJsonMarshal(v).replace(/\\u003c/g, '<').replace(/\\u003e/g, '>').replace(/\\u0026/g, '&')) as never),
+  toRawJson: fn(['any'], ((v: Value) =>
+    goJsonMarshal(v)
+      .replace(/\\u003c/g, '<')
+      .replace(/\\u003e/g, '>')
+      .replace(/\\u0026/g, '&')) as never),
   fromJson: fn(['string'], ((s: string) => {
     try {
       return JSON.parse(s) as unknown;
@@ -259,10 +307,14 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
   // regexps
   regexMatch: fn(['string', 'string'], ((re: string, s: string) => matchString(mustRegexp(re), s)) as never),
   regexFind: fn(['string', 'string'], ((re: string, s: string) => findString(mustRegexp(re), s)) as never),
-  regexFindAll: fn(['string', 'string', 'int'], ((re: string, s: string, n: GoInt) => typedSlice(findAllString(mustRegexp(re), s, Number(n.value)), 'string')) as never),
-  regexReplaceAll: fn(['string', 'string', 'string'], ((re: string, s: string, repl: string) => replaceAllString(mustRegexp(re), s, repl)) as never),
-  regexReplaceAllLiteral: fn(['string', 'string', 'string'], ((re: string, s: string, repl: string) => replaceAllString(mustRegexp(re), s, repl, true)) as never),
-  regexSplit: fn(['string', 'string', 'int'], ((re: string, s: string, n: GoInt) => typedSlice(reSplit(mustRegexp(re), s, Number(n.value)), 'string')) as never),
+  regexFindAll: fn(['string', 'string', 'int'], ((re: string, s: string, n: GoInt) =>
+    typedSlice(findAllString(mustRegexp(re), s, Number(n.value)), 'string')) as never),
+  regexReplaceAll: fn(['string', 'string', 'string'], ((re: string, s: string, repl: string) =>
+    replaceAllString(mustRegexp(re), s, repl)) as never),
+  regexReplaceAllLiteral: fn(['string', 'string', 'string'], ((re: string, s: string, repl: string) =>
+    replaceAllString(mustRegexp(re), s, repl, true)) as never),
+  regexSplit: fn(['string', 'string', 'int'], ((re: string, s: string, n: GoInt) =>
+    typedSlice(reSplit(mustRegexp(re), s, Number(n.value)), 'string')) as never),
   regexQuoteMeta: fn(['string'], ((s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')) as never),
   // defaults and logic
   default: fn(['any'], ((d: Value, ...given: Value[]) => (given.length === 0 || empty(given[0]) ? d : given[0])) as never, 'any'),
@@ -282,10 +334,26 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
   int64: fn(['any'], toInt64 as never),
   float64: fn(['any'], toFloat64 as never),
   atoi: fn(['string'], ((s: string) => goInt(/^[+-]?\d+$/.test(s) ? BigInt(s) : 0n)) as never),
-  add: fn([], ((...xs: Value[]) => BigInt.asIntN(64, xs.reduce((a: bigint, b) => a + toInt64(b), 0n))) as never, 'any'),
+  add: fn(
+    [],
+    ((...xs: Value[]) =>
+      BigInt.asIntN(
+        64,
+        xs.reduce((a: bigint, b) => a + toInt64(b), 0n),
+      )) as never,
+    'any',
+  ),
   add1: fn(['any'], ((v: Value) => BigInt.asIntN(64, toInt64(v) + 1n)) as never),
   sub: fn(['any', 'any'], ((a: Value, b: Value) => BigInt.asIntN(64, toInt64(a) - toInt64(b))) as never),
-  mul: fn(['any'], ((a: Value, ...xs: Value[]) => BigInt.asIntN(64, xs.reduce((acc: bigint, b) => acc * toInt64(b), toInt64(a)))) as never, 'any'),
+  mul: fn(
+    ['any'],
+    ((a: Value, ...xs: Value[]) =>
+      BigInt.asIntN(
+        64,
+        xs.reduce((acc: bigint, b) => acc * toInt64(b), toInt64(a)),
+      )) as never,
+    'any',
+  ),
   div: fn(['any', 'any'], ((a: Value, b: Value) => {
     const d = toInt64(b);
     if (d === 0n) throw new FuncError('runtime error: integer divide by zero');
@@ -296,8 +364,16 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
     if (d === 0n) throw new FuncError('runtime error: integer divide by zero');
     return toInt64(a) % d;
   }) as never),
-  max: fn(['any'], ((a: Value, ...xs: Value[]) => xs.reduce((m: bigint, b) => (toInt64(b) > m ? toInt64(b) : m), toInt64(a))) as never, 'any'),
-  min: fn(['any'], ((a: Value, ...xs: Value[]) => xs.reduce((m: bigint, b) => (toInt64(b) < m ? toInt64(b) : m), toInt64(a))) as never, 'any'),
+  max: fn(
+    ['any'],
+    ((a: Value, ...xs: Value[]) => xs.reduce((m: bigint, b) => (toInt64(b) > m ? toInt64(b) : m), toInt64(a))) as never,
+    'any',
+  ),
+  min: fn(
+    ['any'],
+    ((a: Value, ...xs: Value[]) => xs.reduce((m: bigint, b) => (toInt64(b) < m ? toInt64(b) : m), toInt64(a))) as never,
+    'any',
+  ),
   addf: fn([], ((...xs: Value[]) => xs.reduce((a: number, b) => a + toFloat64(b), 0)) as never, 'any'),
   subf: fn(['any'], ((a: Value, ...xs: Value[]) => xs.reduce((m: number, b) => m - toFloat64(b), toFloat64(a))) as never, 'any'),
   mulf: fn(['any'], ((a: Value, ...xs: Value[]) => xs.reduce((m: number, b) => m * toFloat64(b), toFloat64(a))) as never, 'any'),
@@ -346,15 +422,24 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
     return out;
   }) as never),
   compact: fn(['any'], ((l: Value) => asList(l, 'compact').filter((x) => !empty(x))) as never),
-  without: fn(['any'], ((l: Value, ...xs: Value[]) => asList(l, 'find without').filter((x) => !xs.some((y) => deepEqual(x, y)))) as never, 'any'),
-  has: fn(['any', 'any'], ((needle: Value, hay: Value) => (hay === null ? false : asList(hay, 'find has').some((x) => deepEqual(x, needle)))) as never),
+  without: fn(
+    ['any'],
+    ((l: Value, ...xs: Value[]) => asList(l, 'find without').filter((x) => !xs.some((y) => deepEqual(x, y)))) as never,
+    'any',
+  ),
+  has: fn(['any', 'any'], ((needle: Value, hay: Value) =>
+    hay === null ? false : asList(hay, 'find has').some((x) => deepEqual(x, needle))) as never),
   slice: fn(['any'], ((l: Value, ...idx: Value[]) => sliceOf(l, idx)) as never, 'any'),
   // dicts
-  dict: fn([], ((...xs: Value[]) => {
-    const d: Record<string, unknown> = {};
-    for (let i = 0; i < xs.length; i += 2) d[strval(xs[i])] = i + 1 < xs.length ? xs[i + 1] : '';
-    return d;
-  }) as never, 'any'),
+  dict: fn(
+    [],
+    ((...xs: Value[]) => {
+      const d: Record<string, unknown> = {};
+      for (let i = 0; i < xs.length; i += 2) d[strval(xs[i])] = i + 1 < xs.length ? xs[i + 1] : '';
+      return d;
+    }) as never,
+    'any',
+  ),
   get: fn(['map', 'string'], ((d: Record<string, unknown> | null, k: string) => (d !== null && Object.hasOwn(d, k) ? d[k] : '')) as never),
   set: fn(['map', 'string', 'any'], ((d: Record<string, unknown>, k: string, v: Value) => {
     d[k] = v;
@@ -365,39 +450,82 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
     return d;
   }) as never),
   hasKey: fn(['map', 'string'], ((d: Record<string, unknown> | null, k: string) => d !== null && Object.hasOwn(d, k)) as never),
-  keys: fn([], ((...ds: Record<string, unknown>[]) => typedSlice(ds.flatMap((d) => Object.keys(d ?? {})).sort(), 'string')) as never, 'map'),
-  values: fn(['map'], ((d: Record<string, unknown>) => Object.keys(d ?? {}).sort().map((k) => d[k])) as never),
-  pick: fn(['map'], ((d: Record<string, unknown>, ...ks: string[]) => Object.fromEntries(ks.filter((k) => Object.hasOwn(d, k)).map((k) => [k, d[k]]))) as never, 'string'),
-  omit: fn(['map'], ((d: Record<string, unknown>, ...ks: string[]) => Object.fromEntries(Object.entries(d).filter(([k]) => !ks.includes(k)))) as never, 'string'),
-  pluck: fn(['string'], ((k: string, ...ds: Record<string, unknown>[]) => ds.filter((d) => d !== null && Object.hasOwn(d, k)).map((d) => d[k])) as never, 'map'),
-  merge: fn(['map'], ((dst: Record<string, unknown>, ...srcs: Record<string, unknown>[]) => {
-    for (const s of srcs) if (s !== null) mergoMerge(dst, s, false);
-    return dst;
-  }) as never, 'map'),
-  mergeOverwrite: fn(['map'], ((dst: Record<string, unknown>, ...srcs: Record<string, unknown>[]) => {
-    for (const s of srcs) if (s !== null) mergoMerge(dst, s, true);
-    return dst;
-  }) as never, 'map'),
-  dig: fn([], ((...ps: Value[]) => {
-    if (ps.length < 3) throw new FuncError('dig needs at least three arguments');
-    const dict = ps[ps.length - 1];
-    if (!isGoMap(dict)) throw new FuncError(`interface conversion: interface {} is ${goTypeName(dict) ?? 'nil'}, not map[string]interface {}`);
-    const ks = ps.slice(0, -2).map((k) => {
-      if (typeof k !== 'string') throw new FuncError(`interface conversion: interface {} is ${goTypeName(k) ?? 'nil'}, not string`);
-      return k;
-    });
-    return digFromDict(dict, ps[ps.length - 2], ks);
-  }) as never, 'any'),
+  keys: fn(
+    [],
+    ((...ds: Record<string, unknown>[]) => typedSlice(ds.flatMap((d) => Object.keys(d ?? {})).sort(), 'string')) as never,
+    'map',
+  ),
+  values: fn(['map'], ((d: Record<string, unknown>) =>
+    Object.keys(d ?? {})
+      .sort()
+      .map((k) => d[k])) as never),
+  pick: fn(
+    ['map'],
+    ((d: Record<string, unknown>, ...ks: string[]) =>
+      Object.fromEntries(ks.filter((k) => Object.hasOwn(d, k)).map((k) => [k, d[k]]))) as never,
+    'string',
+  ),
+  omit: fn(
+    ['map'],
+    ((d: Record<string, unknown>, ...ks: string[]) => Object.fromEntries(Object.entries(d).filter(([k]) => !ks.includes(k)))) as never,
+    'string',
+  ),
+  pluck: fn(
+    ['string'],
+    ((k: string, ...ds: Record<string, unknown>[]) => ds.filter((d) => d !== null && Object.hasOwn(d, k)).map((d) => d[k])) as never,
+    'map',
+  ),
+  merge: fn(
+    ['map'],
+    ((dst: Record<string, unknown>, ...srcs: Record<string, unknown>[]) => {
+      for (const s of srcs) if (s !== null) mergoMerge(dst, s, false);
+      return dst;
+    }) as never,
+    'map',
+  ),
+  mergeOverwrite: fn(
+    ['map'],
+    ((dst: Record<string, unknown>, ...srcs: Record<string, unknown>[]) => {
+      for (const s of srcs) if (s !== null) mergoMerge(dst, s, true);
+      return dst;
+    }) as never,
+    'map',
+  ),
+  dig: fn(
+    [],
+    ((...ps: Value[]) => {
+      if (ps.length < 3) throw new FuncError('dig needs at least three arguments');
+      const dict = ps[ps.length - 1];
+      if (!isGoMap(dict))
+        throw new FuncError(`interface conversion: interface {} is ${goTypeName(dict) ?? 'nil'}, not map[string]interface {}`);
+      const ks = ps.slice(0, -2).map((k) => {
+        if (typeof k !== 'string') throw new FuncError(`interface conversion: interface {} is ${goTypeName(k) ?? 'nil'}, not string`);
+        return k;
+      });
+      return digFromDict(dict, ps[ps.length - 2], ks);
+    }) as never,
+    'any',
+  ),
   // random and ids
   randAlphaNum: fn(['int'], ((n: GoInt) => randString(n, ALPHA + NUM)) as never),
   randAlpha: fn(['int'], ((n: GoInt) => randString(n, ALPHA)) as never),
   randNumeric: fn(['int'], ((n: GoInt) => randString(n, NUM)) as never),
-  randAscii: fn(['int'], ((n: GoInt) => randString(n, Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join(''))) as never),
+  randAscii: fn(['int'], ((n: GoInt) =>
+    randString(n, Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)).join(''))) as never),
   uuidv4: fn([], (() => randomUUID()) as never),
 };
 
 /** Functions whose result changes between calls (a template using them is not memoised). */
-export const NONDETERMINISTIC = new Set(['randAlphaNum', 'randAlpha', 'randNumeric', 'randAscii', 'uuidv4', 'randomChoice', 'now', 'randInt']);
+export const NONDETERMINISTIC = new Set([
+  'randAlphaNum',
+  'randAlpha',
+  'randNumeric',
+  'randAscii',
+  'uuidv4',
+  'randomChoice',
+  'now',
+  'randInt',
+]);
 
 function escapeClass(s: string): string {
   return s.replace(/[\\\]^-]/g, '\\$&');

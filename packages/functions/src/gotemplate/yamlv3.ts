@@ -29,7 +29,14 @@ function resolvesToString(s: string): boolean {
 }
 
 function isPrintable(cp: number): boolean {
-  return cp === 0x0a || (cp >= 0x20 && cp <= 0x7e) || cp === 0x85 || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff) || (cp >= 0x10000 && cp <= 0x10ffff);
+  return (
+    cp === 0x0a ||
+    (cp >= 0x20 && cp <= 0x7e) ||
+    cp === 0x85 ||
+    (cp >= 0xa0 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
 }
 
 /** PlainAllowed is the emitter's analysis for block context plain scalars. */

@@ -14,7 +14,7 @@ import { fatal, responseTo, warning } from '../response.ts';
 import { decodeResources, fromFieldPathPolicy, patchType, type ResourcesInput } from './input.ts';
 import { applyComposedPatch, applyEnvironmentPatch, composedTemplates, toComposedResource } from './patches.ts';
 import { extractConnectionDetails, isReady } from './ready.ts';
-import { setSemantics, type Semantics } from './semantics.ts';
+import { type Semantics, setSemantics } from './semantics.ts';
 import { fieldErrorString, validateResources } from './validate.ts';
 import { composeConnectionSecret, supportsConnectionDetails } from './xrsecret.ts';
 
@@ -71,7 +71,10 @@ function run(req: RunFunctionRequest): RunFunctionResponse {
   let env: JsonMap = {};
   if (envValue !== undefined && envValue !== null) {
     if (typeof envValue !== 'object' || Array.isArray(envValue)) {
-      return fail(new GoError('context value is not an object'), `cannot get Composition environment from *v1.RunFunctionRequest context key "${ENVIRONMENT_CONTEXT_KEY}"`);
+      return fail(
+        new GoError('context value is not an object'),
+        `cannot get Composition environment from *v1.RunFunctionRequest context key "${ENVIRONMENT_CONTEXT_KEY}"`,
+      );
     }
     env = clone(envValue as JsonMap);
   }
@@ -96,7 +99,10 @@ function run(req: RunFunctionRequest): RunFunctionResponse {
     if (t.base === undefined) {
       const prev = desired[name];
       if (prev === undefined) {
-        fatal(rsp, new GoError(`composed resource "${name}" has no base template, and was not produced by a previous Function in the pipeline`));
+        fatal(
+          rsp,
+          new GoError(`composed resource "${name}" has no base template, and was not produced by a previous Function in the pipeline`),
+        );
         return rsp;
       }
       dcd = { resource: clone(prev.resource), ready: 'READY_UNSPECIFIED' };
@@ -130,14 +136,20 @@ function run(req: RunFunctionRequest): RunFunctionResponse {
             if (toComposedResource(p) && ocd === undefined) {
               warning(
                 rsp,
-                goWrap(e, `not adding new composed resource "${name}" to desired state because "${patchType(p)}" patch at index ${i} has 'policy.fromFieldPath: Required'`),
+                goWrap(
+                  e,
+                  `not adding new composed resource "${name}" to desired state because "${patchType(p)}" patch at index ${i} has 'policy.fromFieldPath: Required'`,
+                ),
               );
               skip = true;
               break;
             }
             warning(
               rsp,
-              goWrap(e, `cannot render composed resource "${name}" "${patchType(p)}" patch at index ${i}: ignoring 'policy.fromFieldPath: Required' because 'to' resource already exists`),
+              goWrap(
+                e,
+                `cannot render composed resource "${name}" "${patchType(p)}" patch at index ${i}: ignoring 'policy.fromFieldPath: Required' because 'to' resource already exists`,
+              ),
             );
           }
           continue;
@@ -198,4 +210,3 @@ export class PatchAndTransform implements CompositionFunction {
     return runPatchAndTransform(req, this.options);
   }
 }
-

@@ -15,7 +15,7 @@ export function toMergeOptions(p: Patch): MergeOptions | undefined {
   if (p.policy === undefined) return undefined;
   switch (toFieldPathPolicy(p)) {
     case 'Replace':
-      return undefined;
+      return;
     case 'MergeObjects':
     case 'MergeObject':
       // Documented: "keeping target object keys, but overwriting any array values"; upstream's
@@ -105,23 +105,31 @@ export function applyComposedPatch(p: Patch, t: PatchTargets): void {
   const ocd = t.ocd ?? {};
   switch (patchType(p)) {
     case 'ToCompositeFieldPath':
-      return applyFromFieldPathPatch(p, ocd, t.dxr);
+      applyFromFieldPathPatch(p, ocd, t.dxr);
+      return;
     case 'CombineToComposite':
-      return applyCombinePatch(p, ocd, t.dxr);
+      applyCombinePatch(p, ocd, t.dxr);
+      return;
     case 'ToEnvironmentFieldPath':
-      return applyFromFieldPathPatch(p, ocd, t.env);
+      applyFromFieldPathPatch(p, ocd, t.env);
+      return;
     case 'CombineToEnvironment':
-      return applyCombinePatch(p, ocd, t.env);
+      applyCombinePatch(p, ocd, t.env);
+      return;
     case 'FromCompositeFieldPath':
-      return applyFromFieldPathPatch(p, t.oxr, t.dcd);
+      applyFromFieldPathPatch(p, t.oxr, t.dcd);
+      return;
     case 'CombineFromComposite':
-      return applyCombinePatch(p, t.oxr, t.dcd);
+      applyCombinePatch(p, t.oxr, t.dcd);
+      return;
     case 'FromEnvironmentFieldPath':
-      return applyFromFieldPathPatch(p, t.env, t.dcd);
+      applyFromFieldPathPatch(p, t.env, t.dcd);
+      return;
     case 'CombineFromEnvironment':
-      return applyCombinePatch(p, t.env, t.dcd);
+      applyCombinePatch(p, t.env, t.dcd);
+      return;
     default:
-      return undefined;
+      return;
   }
 }
 
@@ -130,16 +138,20 @@ export function applyEnvironmentPatch(p: Patch, env: JsonMap, oxr: JsonMap, dxr:
   switch (patchType(p)) {
     case 'FromCompositeFieldPath':
     case 'ToEnvironmentFieldPath':
-      return applyFromFieldPathPatch(p, oxr, env);
+      applyFromFieldPathPatch(p, oxr, env);
+      return;
     case 'CombineFromComposite':
-      return applyCombinePatch(p, oxr, env);
+      applyCombinePatch(p, oxr, env);
+      return;
     case 'ToCompositeFieldPath':
     case 'FromEnvironmentFieldPath':
-      return applyFromFieldPathPatch(p, env, dxr);
+      applyFromFieldPathPatch(p, env, dxr);
+      return;
     case 'CombineToComposite':
-      return applyCombinePatch(p, env, dxr);
+      applyCombinePatch(p, env, dxr);
+      return;
     default:
-      return undefined;
+      return;
   }
 }
 
@@ -150,7 +162,10 @@ export function composedTemplates(pss: readonly PatchSet[], cts: readonly Compos
     for (const p of s.patches ?? []) {
       if (patchType(p) === 'PatchSet') throw new GoError('a patch in a PatchSet cannot be of type PatchSet');
     }
-    byName.set(s.name ?? '', (s.patches ?? []).map((p) => ({ ...p, type: patchType(p) })));
+    byName.set(
+      s.name ?? '',
+      (s.patches ?? []).map((p) => ({ ...p, type: patchType(p) })),
+    );
   }
   return cts.map((r) => {
     const out: Patch[] = [];

@@ -24,7 +24,7 @@ export function parseQuantity(str: string): number {
     exp10 = SUFFIX_DECIMAL[suffix] ?? 0;
   } else {
     const e = /^[eE]([-+]?[0-9]+)$/.exec(suffix);
-    if (!e) throw new GoError('unable to parse quantity\'s suffix');
+    if (!e) throw new GoError("unable to parse quantity's suffix");
     exp10 = Number(e[1]);
   }
   let v = Number(num) * 10 ** exp10 * 2 ** exp2;

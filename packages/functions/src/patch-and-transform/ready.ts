@@ -67,7 +67,10 @@ function runCheck(c: ReadinessCheck, o: JsonMap, opts: ReadinessOptions): boolea
     case 'MatchString':
       return ignoreNotFound(() => getString(o, path) === c.matchString, false);
     case 'MatchInteger':
-      return ignoreNotFound(() => getInteger(o, path, opts.matchIntegerAcceptsFloats ?? !upstreamBugs()) === BigInt(c.matchInteger ?? 0), false);
+      return ignoreNotFound(
+        () => getInteger(o, path, opts.matchIntegerAcceptsFloats ?? !upstreamBugs()) === BigInt(c.matchInteger ?? 0),
+        false,
+      );
     case 'MatchCondition': {
       const t = c.matchCondition?.type ?? '';
       const s = c.matchCondition?.status ?? '';

@@ -10,9 +10,9 @@ import { sprintf } from '../gofmt/sprintf.ts';
 import { formatFloatF } from '../gofmt/strconv.ts';
 import { goTypeName } from '../gofmt/values.ts';
 import { compileGoRegexp, findStringSubmatch, matchString } from '../goregexp.ts';
+import type { Transform } from './input.ts';
 import { parseGoBool, parseGoFloat, parseGoInt } from './parse.ts';
 import { parseQuantity } from './quantity.ts';
-import type { Transform } from './input.ts';
 import { upstreamBugs } from './semantics.ts';
 import { fieldErrorString, validateConvert, validateMath } from './validate.ts';
 
@@ -94,7 +94,7 @@ function resolveMath(m: NonNullable<Transform['math']>, input: unknown): unknown
 
 /** TruncToInt64 is Go's int64(f) conversion (out-of-range values saturate as on amd64: min int64). */
 export function truncToInt64(f: number): bigint {
-  if (!Number.isFinite(f) || f >= 9223372036854775808 || f < -9223372036854775808) return -(2n ** 63n);
+  if (!Number.isFinite(f) || f >= 2 ** 63 || f < -(2 ** 63)) return -(2n ** 63n);
   return BigInt(Math.trunc(f));
 }
 
@@ -263,7 +263,8 @@ export function decodeBase64Std(s: string): string {
     const c = s[i] as string;
     if (c === '\r' || c === '\n') continue;
     if (c === '=') break;
-    if (!alphabet.test(c)) throw new GoError(`string is not valid base64: illegal base64 data at input byte ${Buffer.byteLength(s.slice(0, i))}`);
+    if (!alphabet.test(c))
+      throw new GoError(`string is not valid base64: illegal base64 data at input byte ${Buffer.byteLength(s.slice(0, i))}`);
   }
   const clean = s.replace(/[\r\n]/g, '');
   if (clean.length % 4 !== 0) {
@@ -342,7 +343,8 @@ function resolveConvert(c: NonNullable<Transform['convert']>, input: unknown): u
     case 'string>array>json': {
       const v = parseJson(input as string);
       if (v === null) return null;
-      if (!Array.isArray(v)) throw new GoError(`json: cannot unmarshal ${typeof v === 'object' ? 'object' : typeof v} into Go value of type []interface {}`);
+      if (!Array.isArray(v))
+        throw new GoError(`json: cannot unmarshal ${typeof v === 'object' ? 'object' : typeof v} into Go value of type []interface {}`);
       return v;
     }
     default:

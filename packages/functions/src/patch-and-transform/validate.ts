@@ -174,7 +174,8 @@ function validateCombine(c: Combine): FieldError | undefined {
   const vars = c.variables ?? [];
   if (vars.length === 0) return required('variables', 'at least one variable must be provided');
   for (const [i, v] of vars.entries()) {
-    if ((v.fromFieldPath ?? '') === '') return required(`variables[${i}].fromFieldPath`, 'fromFieldPath must be set for each combine variable');
+    if ((v.fromFieldPath ?? '') === '')
+      return required(`variables[${i}].fromFieldPath`, 'fromFieldPath must be set for each combine variable');
   }
   return undefined;
 }
@@ -186,12 +187,14 @@ export function validateTransform(t: Transform): FieldError | undefined {
       return under('math', validateMath(t.math));
     case 'map':
       if (t.map === undefined) return required('map', 'given transform type map requires configuration');
-      if (Object.keys(t.map).length === 0) return under('map', required('pairs', 'at least one pair must be specified if a map transform is specified'));
+      if (Object.keys(t.map).length === 0)
+        return under('map', required('pairs', 'at least one pair must be specified if a map transform is specified'));
       return undefined;
     case 'match': {
       if (t.match === undefined) return required('match', 'given transform type match requires configuration');
       const ps = t.match.patterns ?? [];
-      if (ps.length === 0) return under('match', required('patterns', 'at least one pattern must be specified if a match transform is specified'));
+      if (ps.length === 0)
+        return under('match', required('patterns', 'at least one pattern must be specified if a match transform is specified'));
       for (const [i, p] of ps.entries()) {
         const pt = p.type ?? '';
         let e: FieldError | undefined;

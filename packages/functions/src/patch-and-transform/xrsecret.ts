@@ -82,5 +82,8 @@ function connectionSecretRef(xr: JsonMap, input: ResourcesInput['writeConnection
       throw goWrap(goWrap(e, `cannot apply patch type ${t} at index ${i}`), 'cannot apply connection secret patches');
     }
   }
-  return { name: typeof refObj.name === 'string' ? refObj.name : ref.name, namespace: typeof refObj.namespace === 'string' ? refObj.namespace : ref.namespace };
+  return {
+    name: typeof refObj.name === 'string' ? refObj.name : ref.name,
+    namespace: typeof refObj.namespace === 'string' ? refObj.namespace : ref.namespace,
+  };
 }

@@ -5,7 +5,7 @@
  * and message size limits raised so large desired states pass.
  */
 import * as grpc from '@grpc/grpc-js';
-import { nopLogger, type Logger, TrellisError } from '@trellis/sdk';
+import { type Logger, nopLogger, TrellisError } from '@trellis/sdk';
 import { FnErrorCode } from '../errors.ts';
 import type { CompositionFunction, RunFunctionRequest, RunFunctionResponse, RunOptions } from '../protocol/types.ts';
 import { decodeResponse, encodeRequest, SERVICE_V1, SERVICE_V1BETA1 } from './proto.ts';
@@ -93,10 +93,14 @@ export class RemoteFunction implements CompositionFunction {
         (err: grpc.ServiceError | null, value?: Buffer) => {
           if (err) {
             reject(
-              new TrellisError(FnErrorCode.Remote, `cannot run function "${this.name}" at ${this.target}: ${grpc.status[err.code] ?? err.code}: ${err.details}`, {
-                cause: err,
-                details: { grpcCode: err.code },
-              }),
+              new TrellisError(
+                FnErrorCode.Remote,
+                `cannot run function "${this.name}" at ${this.target}: ${grpc.status[err.code] ?? err.code}: ${err.details}`,
+                {
+                  cause: err,
+                  details: { grpcCode: err.code },
+                },
+              ),
             );
             return;
           }

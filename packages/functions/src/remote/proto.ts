@@ -152,7 +152,9 @@ function mapValues<T, U>(m: Record<string, T> | undefined, f: (v: T) => U): Reco
   return out;
 }
 
-function resourceToPb(r: { resource?: JsonObject; connectionDetails?: Record<string, Uint8Array>; ready?: string } | undefined): Plain | undefined {
+function resourceToPb(
+  r: { resource?: JsonObject; connectionDetails?: Record<string, Uint8Array>; ready?: string } | undefined,
+): Plain | undefined {
   if (r === undefined) return undefined;
   const out: Plain = {};
   if (r.resource !== undefined) out.resource = toPbStruct(r.resource);
@@ -189,8 +191,16 @@ export function requestToPb(req: RunFunctionRequest): Plain {
   return out;
 }
 
-function resourceFromPb(r: Plain | undefined): { resource: JsonObject; connectionDetails?: Record<string, Uint8Array>; ready?: 'READY_UNSPECIFIED' | 'READY_TRUE' | 'READY_FALSE' } {
-  const out: { resource: JsonObject; connectionDetails?: Record<string, Uint8Array>; ready?: 'READY_UNSPECIFIED' | 'READY_TRUE' | 'READY_FALSE' } = {
+function resourceFromPb(r: Plain | undefined): {
+  resource: JsonObject;
+  connectionDetails?: Record<string, Uint8Array>;
+  ready?: 'READY_UNSPECIFIED' | 'READY_TRUE' | 'READY_FALSE';
+} {
+  const out: {
+    resource: JsonObject;
+    connectionDetails?: Record<string, Uint8Array>;
+    ready?: 'READY_UNSPECIFIED' | 'READY_TRUE' | 'READY_FALSE';
+  } = {
     resource: fromPbStruct(r?.resource as PbStruct | undefined),
   };
   const cd = r?.connectionDetails as Record<string, Uint8Array> | undefined;
@@ -226,13 +236,16 @@ export function decodeRequest(buf: Uint8Array): RunFunctionRequest {
   if (desired !== undefined) req.desired = desired;
   if (m.input !== undefined) req.input = fromPbStruct(m.input as PbStruct);
   if (m.context !== undefined) req.context = fromPbStruct(m.context as PbStruct);
-  const res = (x: unknown) => mapValues(x as Record<string, Plain>, (r) => ({ items: ((r.items as Plain[] | undefined) ?? []).map(resourceFromPb) }));
+  const res = (x: unknown) =>
+    mapValues(x as Record<string, Plain>, (r) => ({ items: ((r.items as Plain[] | undefined) ?? []).map(resourceFromPb) }));
   if (m.extraResources !== undefined) req.extraResources = res(m.extraResources) ?? {};
   if (m.requiredResources !== undefined) req.requiredResources = res(m.requiredResources) ?? {};
   if (m.credentials !== undefined) req.credentials = m.credentials as RunFunctionRequest['credentials'] & object;
   if (m.requiredSchemas !== undefined) {
     req.requiredSchemas =
-      mapValues(m.requiredSchemas as Record<string, Plain>, (s) => (s.openapiV3 === undefined ? {} : { openapiV3: fromPbStruct(s.openapiV3 as PbStruct) })) ?? {};
+      mapValues(m.requiredSchemas as Record<string, Plain>, (s) =>
+        s.openapiV3 === undefined ? {} : { openapiV3: fromPbStruct(s.openapiV3 as PbStruct) },
+      ) ?? {};
   }
   return req;
 }

@@ -4,7 +4,7 @@
  * Development runtime) can call Trellis's patch-and-transform, go-templating and friends.
  */
 import * as grpc from '@grpc/grpc-js';
-import { nopLogger, type Logger } from '@trellis/sdk';
+import { type Logger, nopLogger } from '@trellis/sdk';
 import type { CompositionFunction } from '../protocol/types.ts';
 import { decodeRequest, encodeResponse, SERVICE_V1, SERVICE_V1BETA1 } from './proto.ts';
 
@@ -34,7 +34,10 @@ export async function serveFunction(fn: CompositionFunction, opts: FunctionServe
     try {
       req = decodeRequest(call.request);
     } catch (e) {
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: `cannot decode RunFunctionRequest: ${e instanceof Error ? e.message : String(e)}` });
+      callback({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: `cannot decode RunFunctionRequest: ${e instanceof Error ? e.message : String(e)}`,
+      });
       return;
     }
     fn.run(req).then(

@@ -1,7 +1,7 @@
 /** Go's time.ParseDuration, returning seconds. */
 import { GoError } from '../errors.ts';
 
-const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 export function parseGoDuration(s: string): number {
   const orig = s;

@@ -60,7 +60,12 @@ function usage(of: JsonMap, by: JsonMap, replay: boolean, version: string): Json
   const ref = (o: JsonMap) => ({ apiVersion: str(o.apiVersion), kind: str(o.kind), resourceRef: { name: str(meta(o).name) } });
   const spec = { by: ref(by), of: ref(of), reason: 'dependency', replayDeletion: replay };
   if (version === 'v1') {
-    return { apiVersion: 'apiextensions.crossplane.io/v1beta1', kind: 'Usage', metadata: { name: generateUsageName(name, 'dependency') }, spec };
+    return {
+      apiVersion: 'apiextensions.crossplane.io/v1beta1',
+      kind: 'Usage',
+      metadata: { name: generateUsageName(name, 'dependency') },
+      spec,
+    };
   }
   const md: JsonMap = { name: generateUsageName(name, 'dependency') };
   const ns = str(meta(of).namespace);
@@ -101,7 +106,8 @@ export function runSequencer(req: RunFunctionRequest): RunFunctionResponse {
       return rsp;
     }
     try {
-      if (input.enableDeletionSequencing === true) generateUsages(sequence, observed, desired, usages, input.replayDeletion === true, version);
+      if (input.enableDeletionSequencing === true)
+        generateUsages(sequence, observed, desired, usages, input.replayDeletion === true, version);
     } catch (e) {
       fatal(rsp, goWrap(e, 'cannot generate usages for sequence'));
       return rsp;
