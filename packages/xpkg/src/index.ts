@@ -46,6 +46,8 @@ export {
 } from './oci/reference.ts';
 export type { FetchedPackage, PushOptions } from './oci/transfer.ts';
 export { fetchPackage, pushArtifact } from './oci/transfer.ts';
+export type { ProjectResolution, ResolveProjectOptions } from './project.ts';
+export { resolveProject } from './project.ts';
 export type { CheckOptions, Constraint } from './semver/constraint.ts';
 export {
   checkConstraint,

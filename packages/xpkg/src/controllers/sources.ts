@@ -71,7 +71,8 @@ export interface FetchedInfo {
 
 /** SourcesOptions configure how the package manager reaches registries. */
 export interface SourcesOptions {
-  client: KubeClient;
+  /** Client reads pull secrets; without one, pull secrets cannot be used (the CLI). */
+  client?: KubeClient;
   /** Namespace holding pull secrets (Crossplane's namespace). */
   namespace: string;
   cache?: ContentCache;
@@ -80,6 +81,8 @@ export interface SourcesOptions {
   log: Logger;
   insecure?: (registry: string) => boolean;
   defaultRegistry?: string;
+  /** Offline serves everything from the cache. */
+  offline?: boolean;
 }
 
 /**
@@ -95,7 +98,8 @@ export class Sources {
   }
 
   /** ClientFor returns a registry client that uses the given pull secrets (and the default keychain). */
-  async clientFor(pullSecrets: readonly string[], offline = false): Promise<RegistryClient> {
+  async clientFor(pullSecrets: readonly string[], offlineOnly = false): Promise<RegistryClient> {
+    const offline = offlineOnly || this.opts.offline === true;
     const key = `${[...pullSecrets].sort().join(',')}|${offline}`;
     const have = this.clients.get(key);
     if (have !== undefined) return have;
@@ -114,6 +118,7 @@ export class Sources {
 
   private async secretKeychain(name: string): Promise<Keychain> {
     let secret: KubeObject | undefined;
+    if (this.opts.client === undefined) throw new TrellisError('XPKG_PULL_SECRET', `cannot read pull secret "${name}" without a cluster`);
     try {
       secret = await this.opts.client.get({ apiVersion: 'v1', kind: 'Secret', name, namespace: this.opts.namespace });
     } catch (err) {
