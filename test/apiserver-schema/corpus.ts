@@ -84,11 +84,15 @@ export interface ApplyStep {
   create?: Record<string, unknown>;
   force?: boolean;
   subresource?: 'status';
+  /** KeepManagedFields sends the live managedFields back with an update (as clients that GET then PUT do). */
+  keepManagedFields?: boolean;
 }
 
 export interface ApplySuite {
   file: string;
-  crd: Record<string, unknown>;
+  /** Crd is the suite's CRD; or `builtin` names a built-in kind. */
+  crd?: Record<string, unknown>;
+  builtin?: { apiVersion: string; kind: string; plural: string };
   sequences: { name: string; steps: ApplyStep[] }[];
 }
 
@@ -113,11 +117,7 @@ export function objectSuites(): ObjectSuite[] {
 }
 
 export function applySuites(): ApplySuite[] {
-  return load<{ crd: Record<string, unknown>; sequences: ApplySuite['sequences'] }>('apply').map(({ file, doc }) => ({
-    file,
-    crd: doc.crd,
-    sequences: doc.sequences,
-  }));
+  return load<Omit<ApplySuite, 'file'>>('apply').map(({ file, doc }) => ({ file, ...doc }));
 }
 
 export interface Cause {
