@@ -72,10 +72,15 @@ describe.runIf(have)('interop with upstream crossplane CLI', () => {
     const lint = lintPackage(parsePackageStream(stream), { mode: 'install' });
     expect(lint.meta?.name).toBe('configuration-simple');
     expect(lint.findings.filter((f) => f.severity === 'error')).toEqual([]);
-    // Crank and Trellis agree on the stream up to key order: same objects.
+    // Crank and Trellis agree on the stream up to key order and the typed encoder's additions
+    // (crank round-trips objects through Go types, adding an empty status to XRDs).
     const ours = await buildPackage({ packageRoot: fixture });
-    expect(parsePackageStream(stream).objects.map((o) => o.object)).toEqual(
-      parsePackageStream(ours.packageYaml).objects.map((o) => o.object),
+    const norm = (o: Record<string, unknown>): Record<string, unknown> => {
+      const { status: _s, ...rest } = o;
+      return rest;
+    };
+    expect(parsePackageStream(stream).objects.map((o) => norm(o.object))).toEqual(
+      parsePackageStream(ours.packageYaml).objects.map((o) => norm(o.object)),
     );
   });
 
