@@ -3,7 +3,7 @@ export { ENVIRONMENT_CONTEXT_KEY, EXTRA_RESOURCES_CONTEXT_KEY } from './context.
 export { EnvironmentConfigs, mergeMaps, runEnvironmentConfigs } from './environment-configs/function.ts';
 export { FnErrorCode, GoError } from './errors.ts';
 export type { GoTemplatingOptions } from './go-templating/function.ts';
-export { GoTemplating, requestMap, runGoTemplating } from './go-templating/function.ts';
+export { GoTemplating, requestMap, runGoTemplating, templateFuncs } from './go-templating/function.ts';
 export * from './gofmt/index.ts';
 export { execute as executeTemplate, NO_VALUE, newTemplateSet } from './gotemplate/exec.ts';
 export { sprigFuncs } from './gotemplate/sprig.ts';

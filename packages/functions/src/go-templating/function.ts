@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { EXTRA_RESOURCES_CONTEXT_KEY } from '../context.ts';
 import { GoError, goWrap } from '../errors.ts';
 import { getValue, type JsonMap } from '../fieldpath/fieldpath.ts';
-import { toPlainJson } from '../gofmt/values.ts';
+import { goInt, toPlainJson } from '../gofmt/values.ts';
 import {
   ExecError,
   execute,
@@ -221,7 +221,7 @@ function conditionStruct(ct: string, res: JsonMap | null): JsonMap {
 }
 
 function yamlToGo(v: unknown): unknown {
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  if (typeof v === 'number' && Number.isInteger(v)) return goInt(v);
   if (Array.isArray(v)) return v.map(yamlToGo);
   if (isMap(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, yamlToGo(x)]));
   return v;
@@ -302,6 +302,11 @@ function decodeDocuments(out: string): JsonMap[] {
     objs.push(v);
   });
   return objs;
+}
+
+/** TemplateFuncs returns the function map function-go-templating gives templates (sprig and its helpers). */
+export function templateFuncs(): Record<string, TemplateFunc> {
+  return { ...sprigFuncs, ...customFuncs({}, { n: 0 }) };
 }
 
 export interface GoTemplatingOptions {

@@ -105,8 +105,7 @@ class State {
     const name = this.tmpl.name;
     if (this.node === undefined) throw new ExecError(`template: ${name}: ${msg}`);
     const { line, col } = location(this.tmpl.text, this.node.pos);
-    let ctx = nodeString(this.node as ArgNode);
-    if ([...ctx].length > 20) ctx = `${[...ctx].slice(0, 20).join('')}...`;
+    const ctx = nodeString(this.node as ArgNode);
     throw new ExecError(`template: ${name}:${line}:${col}: executing "${name}" at <${ctx}>: ${msg}`);
   }
 

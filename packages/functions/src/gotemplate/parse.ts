@@ -87,8 +87,9 @@ export function lex(_name: string, input: string, left = '{{', right = '}}'): It
   };
   const peek = (): string | undefined => input[pos];
   const trimMarker = '-';
+  const hasRightTrimMarker = (at: number): boolean => isSpace(input[at]) && input[at + 1] === trimMarker;
   const atRightDelim = (): { delim: boolean; trim: boolean } => {
-    if (input.startsWith(`${trimMarker}${right}`, pos) && pos > 0 && isSpace(input[pos - 1])) return { delim: true, trim: true };
+    if (hasRightTrimMarker(pos) && input.startsWith(right, pos + 2)) return { delim: true, trim: true };
     if (input.startsWith(right, pos)) return { delim: true, trim: false };
     return { delim: false, trim: false };
   };
@@ -140,7 +141,7 @@ export function lex(_name: string, input: string, left = '{{', right = '}}'): It
       const commentItem = { typ: 'comment' as const, pos: start, val: input.slice(start, pos), line: startLine };
       items.push(commentItem);
       line += countNewlines(input.slice(start, pos));
-      if (d.trim) pos += trimMarker.length;
+      if (d.trim) pos += 2;
       pos += right.length;
       if (d.trim) {
         while (pos < input.length && isSpace(input[pos])) {
@@ -162,7 +163,7 @@ export function lex(_name: string, input: string, left = '{{', right = '}}'): It
       const d = atRightDelim();
       if (d.delim && parenDepth === 0) {
         if (d.trim) {
-          pos += trimMarker.length;
+          pos += 2;
           ignore();
         }
         pos += right.length;
@@ -190,8 +191,9 @@ export function lex(_name: string, input: string, left = '{{', right = '}}'): It
           next();
           numSpaces++;
         }
-        if (input.startsWith(`${trimMarker}${right}`, pos - 1) && numSpaces > 0 && input[pos - 1] !== undefined) {
-          // handled at the top of the loop via atRightDelim (needs the preceding space)
+        if (hasRightTrimMarker(pos - 1) && input.startsWith(right, pos + 1)) {
+          backup();
+          if (numSpaces === 1) continue;
         }
         emit('space');
         continue;
@@ -741,7 +743,7 @@ class Parser {
       this.backup();
       pipe = this.pipeline(context, 'rightDelim');
     }
-    return { kind: 'template', pos: it.pos, line: it.line, name, pipe };
+    return { kind: 'template', pos: tok.pos, line: it.line, name, pipe };
   }
 
   private blockControl(it: Item): Node {
@@ -823,7 +825,7 @@ class Parser {
   }
 
   private checkPipeline(pipe: PipeNode, context: string): void {
-    if (pipe.cmds.length === 0) this.errorf(`missing command in ${context}`);
+    if (pipe.cmds.length === 0) this.errorf(`missing value for ${context}`);
     for (let k = 1; k < pipe.cmds.length; k++) {
       const first = pipe.cmds[k]?.args[0];
       if (first === undefined) continue;

@@ -172,7 +172,8 @@ function fn(params: TemplateFunc['params'], f: (...a: never[]) => unknown, varia
 }
 
 function sliceOf(list: Value, indices: Value[]): Value {
-  const l = asList(list, 'slice');
+  if (!Array.isArray(list)) throw new FuncError(`list should be type of slice or array but ${kindOf(list)}`);
+  const l = list;
   const start = indices.length > 0 ? Number(toInt64(indices[0])) : 0;
   const end = indices.length > 1 ? Number(toInt64(indices[1])) : l.length;
   return l.slice(start, end);
