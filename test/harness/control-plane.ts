@@ -60,6 +60,11 @@ export interface RealControlPlane {
   startApiServer(): Promise<void>;
   /** RestartApiServer is stopApiServer then startApiServer. */
   restartApiServer(): Promise<void>;
+  /**
+   * BumpEtcdRevision writes a key outside the API server's prefix straight to etcd, so the
+   * revision advances without any API object changing (e.g. while the API server is down).
+   */
+  bumpEtcdRevision(): Promise<number>;
   /** EtcdRevision returns etcd's current revision (what the API server calls resourceVersion). */
   etcdRevision(): Promise<number>;
   /**
@@ -149,6 +154,11 @@ export async function startRealControlPlane(opts: ControlPlaneOptions = {}): Pro
     async restartApiServer() {
       await cp.stopApiServer();
       await cp.startApiServer();
+    },
+    async bumpEtcdRevision() {
+      const key = Buffer.from('/trellis-test/bump').toString('base64');
+      const out = await etcdPost(env, '/v3/kv/put', { key, value: Buffer.from(String(Date.now())).toString('base64') });
+      return Number((out.header as { revision?: string } | undefined)?.revision ?? 0);
     },
     async etcdRevision() {
       const st = await etcdPost(env, '/v3/maintenance/status', {});

@@ -91,8 +91,9 @@ export interface CompiledSchema {
    * Prune removes, in place, fields the structural schema does not know (respecting
    * preserve-unknown-fields and embedded resources; `apiVersion`, `kind` and `metadata` at the root
    * are kept, and `metadata` is coerced to ObjectMeta's known fields by the core), and returns the
-   * dotted paths of what it removed (`spec.bogus`, `spec.items[0].x`) in document order; the core
-   * turns them into `unknown field "spec.bogus"` strict-decoding errors or warnings.
+   * dotted paths of what it removed (`spec.bogus`, `spec.items[0].x`) sorted as kube sorts them
+   * (byte order); the core turns them into `unknown field "spec.bogus"` strict-decoding errors or
+   * warnings. Like kube's decoder it also drops `null`s of non-nullable fields without a default.
    */
   prune(obj: KubeObject): { pruned: string[] };
   /** ApplyDefaults sets structural defaults in place (top-down, after pruning), as kube does. */
@@ -165,9 +166,13 @@ export interface ApplyLibrary {
    * managedFields. On conflicts (and !force) it throws a TrellisError with code
    * `APISERVER_APPLY_CONFLICT`, message exactly kube's (`Apply failed with 1 conflict: conflict
    * with "mgr" using example.com/v1: .spec.size`) and `details.causes: FieldCause[]`
-   * (reason FieldManagerConflict). Input the merge cannot handle (a list where the schema says
-   * map, duplicate map-list keys, ...) throws code `APISERVER_APPLY_INVALID` with
-   * `details.causes` (the core answers 422) or `APISERVER_APPLY_BAD_REQUEST` (400).
+   * (reason FieldManagerConflict); several conflicts make a multi-line message, which TrellisError
+   * flattens, so the exact Status message is in `details.statusMessage`. Input the merge cannot
+   * type (an unknown field in a CR's apply body, a list where the schema says map, duplicate
+   * map-list keys in the body, undecodable managedFields) throws `APISERVER_APPLY_FAILED`: kube
+   * answers those with a 500 whose message is the error text
+   * (`failed to create typed patch object (/w; example.com/v1, Kind=Widget): .spec.bogus: field not declared in schema`).
+   * A body carrying managedFields or another apiVersion throws `APISERVER_APPLY_BAD_REQUEST` (400).
    */
   serverSideApply(args: ApplyArgs): { object: KubeObject };
   /** TrackUpdate returns the managedFields to store for a non-apply write (create, update, patch). */
