@@ -22,3 +22,10 @@ export {
   validateObjectMeta,
 } from './names.ts';
 export { compileRe2, Re2SyntaxError } from './regex.ts';
+
+import type { SchemaLibrary } from '../contracts.ts';
+import { compileVersionSchema as compile } from './compile.ts';
+import { validateCrd as validate } from './crd.ts';
+
+/** SchemaLibrary is this module bound to the core's contract (src/contracts.ts). */
+export const schemaLibrary: SchemaLibrary = { validateCrd: validate, compileVersionSchema: compile };
