@@ -75,6 +75,8 @@ export interface SchemaContext {
   kind: string;
   /** Namespaced is the CRD's scope; embedded resources do not depend on it. */
   namespaced: boolean;
+  /** Scale is the version's `subresources.scale`, whose replicas paths are validated with the object. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
 }
 
 export interface CompiledSchema {
@@ -84,9 +86,10 @@ export interface CompiledSchema {
    * given (update), CEL transition rules (`oldSelf`). It does NOT validate the top-level
    * `metadata` (name syntax, labels, annotations, finalizers, ownerReferences): the core does that
    * for every kind, built-ins included, in `src/api/objectmeta.ts` — reuse those helpers for
-   * embedded resources. It never throws on bad input; hostile input yields causes.
+   * embedded resources. It never throws on bad input; hostile input yields causes. With
+   * `subresource: 'status'` it validates a `/status` write (only status and the scale status path).
    */
-  validate(obj: KubeObject, opts?: { old?: KubeObject }): FieldCause[];
+  validate(obj: KubeObject, opts?: { old?: KubeObject; subresource?: string }): FieldCause[];
   /**
    * Prune removes, in place, fields the structural schema does not know (respecting
    * preserve-unknown-fields and embedded resources; `apiVersion`, `kind` and `metadata` at the root

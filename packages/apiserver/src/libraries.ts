@@ -1,9 +1,10 @@
 import type { ApplyLibrary, SchemaLibrary } from './contracts.ts';
-import { standinApplyLibrary, standinSchemaLibrary } from './standins.ts';
+import { compileVersionSchema, validateCrd } from './schema/index.ts';
+import { standinApplyLibrary } from './standins.ts';
 
 /**
- * The schema and apply libraries the server uses. They are bound here, in one place, so the
- * stand-ins can be swapped for src/schema and src/apply as those land.
+ * The schema and apply libraries the server uses, bound in one place: src/schema for CRD and
+ * object validation, pruning and defaulting; the apply stand-in until src/apply lands.
  */
-export const schemaLibrary: SchemaLibrary = standinSchemaLibrary;
+export const schemaLibrary: SchemaLibrary = { validateCrd, compileVersionSchema };
 export const applyLibrary: ApplyLibrary = standinApplyLibrary;

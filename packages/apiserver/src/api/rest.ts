@@ -449,7 +449,10 @@ export class Rest {
       if (tm.length > 0) return tm;
     }
     return [
-      ...validateObjectMeta(obj.metadata, { namespaced: rt.namespaced, nameValidation: rt.strategy.nameValidation }),
+      ...validateObjectMeta(obj.metadata, {
+        namespaced: rt.namespaced,
+        nameValidation: rt.strategy.nameValidationFor?.(obj) ?? rt.strategy.nameValidation,
+      }),
       ...(rt.compiled?.validate(obj) ?? []),
       ...(rt.strategy.validate?.(obj) ?? []),
     ];
@@ -461,9 +464,15 @@ export class Rest {
       if (tm.length > 0) return tm;
     }
     const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata)];
-    if (subresource !== 'status')
-      out.push(...validateObjectMeta(obj.metadata, { namespaced: rt.namespaced, nameValidation: rt.strategy.nameValidation }));
-    out.push(...(rt.compiled?.validate(obj, { old }) ?? []));
+    if (subresource !== 'status') {
+      out.push(
+        ...validateObjectMeta(obj.metadata, {
+          namespaced: rt.namespaced,
+          nameValidation: rt.strategy.nameValidationFor?.(obj) ?? rt.strategy.nameValidation,
+        }),
+      );
+    }
+    out.push(...(rt.compiled?.validate(obj, subresource === 'status' ? { old, subresource } : { old }) ?? []));
     if (subresource !== 'status') out.push(...(rt.strategy.validateUpdate?.(obj, old) ?? []));
     return out;
   }

@@ -10,15 +10,22 @@ const MANAGER = 'namespace-controller';
 /**
  * The namespace controller empties a namespace that is being deleted: it deletes every object in
  * it (background propagation), reports progress in the namespace's conditions as kube's does, and
- * once nothing is left removes the `kubernetes` finalizer so the namespace goes away.
+ * once nothing is left removes the `kubernetes` finalizer so the namespace goes away. Like the
+ * real controller (whose informer, queue and discovery round trips take a moment), it keeps an
+ * emptied namespace Terminating for `minTerminatingMs` before removing it, so a client that creates
+ * content right after the DELETE sees 403 "being terminated" rather than a 404.
  */
 export class NamespaceController {
   private readonly rest: Rest;
   private readonly queue: KeyQueue;
   private unsubscribe: () => void = () => {};
+  private readonly firstSeen = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly minTerminatingMs: number;
 
-  constructor(rest: Rest, log: Logger) {
+  constructor(rest: Rest, log: Logger, opts: { minTerminatingMs?: number } = {}) {
     this.rest = rest;
+    this.minTerminatingMs = opts.minTerminatingMs ?? 1000;
     this.queue = new KeyQueue('namespace', (name) => this.sync(name), log);
   }
 
@@ -43,6 +50,8 @@ export class NamespaceController {
   stop(): void {
     this.unsubscribe();
     this.queue.stop();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
   }
 
   idle(): Promise<void> {
@@ -89,6 +98,19 @@ export class NamespaceController {
     }
     this.rest.mutate(this.nsType, '', name, 'status', MANAGER, (o) => this.setConditions(o, remainingByResource, withFinalizers));
     if (remaining > 0) return;
+    const seen = this.firstSeen.get(name) ?? Date.now();
+    this.firstSeen.set(name, seen);
+    const wait = seen + this.minTerminatingMs - Date.now();
+    if (wait > 0) {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.queue.add(name);
+      }, wait);
+      t.unref();
+      this.timers.add(t);
+      return;
+    }
+    this.firstSeen.delete(name);
     this.rest.mutate(this.nsType, '', name, 'finalize', MANAGER, (o) => {
       const spec = (o.spec ?? {}) as Record<string, unknown>;
       const f = Array.isArray(spec.finalizers) ? (spec.finalizers as string[]).filter((x) => x !== 'kubernetes') : [];

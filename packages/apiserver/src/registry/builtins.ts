@@ -1,9 +1,9 @@
 import type { KubeObject } from '@trellis/sdk';
 import { fe } from '../api/errors.ts';
-import { isDNS1123Subdomain, nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegment, regexError } from '../api/objectmeta.ts';
+import { nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegment, regexError } from '../api/objectmeta.ts';
 import { ageColumn, type BuiltinColumn, builtinConvertor, humanAge, nameColumn } from '../api/table.ts';
 import type { FieldCause, JSONSchemaProps } from '../contracts.ts';
-import { applyLibrary } from '../libraries.ts';
+import { applyLibrary, schemaLibrary } from '../libraries.ts';
 import { builtinSchemas } from './schemas.ts';
 import type { ResourceType, Strategy } from './types.ts';
 
@@ -497,12 +497,14 @@ const crds = make({
       const stored = Array.isArray(status.storedVersions) ? (status.storedVersions as string[]) : [];
       if (storage !== undefined && !stored.includes(s(storage.name))) status.storedVersions = [...stored, s(storage.name)];
     },
-    validate: (o) => {
-      const out: FieldCause[] = [];
-      for (const m of isDNS1123Subdomain(s(rec(o.spec).group)))
-        if (s(rec(o.spec).group) !== '') out.push(fe.invalid('spec.group', s(rec(o.spec).group), m));
-      return out;
+    nameValidationFor: (o) => (name, prefix) => {
+      const errs = nameIsDNSSubdomain(name, prefix);
+      const spec = rec(o.spec);
+      if (name !== `${s(rec(spec.names).plural)}.${s(spec.group)}`) errs.push('must be spec.names.plural+"."+spec.group');
+      return errs;
     },
+    validate: (o) => schemaLibrary.validateCrd(o),
+    validateUpdate: (o, old) => schemaLibrary.validateCrd(o, { old }),
   },
   columns: [
     nameColumn,

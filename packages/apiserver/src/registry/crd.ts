@@ -1,9 +1,8 @@
 import type { KubeObject } from '@trellis/sdk';
-import { fe } from '../api/errors.ts';
 import { compileJsonPath, evalJsonPath } from '../api/jsonpath.ts';
 import { nameIsDNSSubdomain } from '../api/objectmeta.ts';
 import { ageColumn, crdConvertor } from '../api/table.ts';
-import type { FieldCause, JSONSchemaProps } from '../contracts.ts';
+import type { JSONSchemaProps } from '../contracts.ts';
 import { applyLibrary, schemaLibrary } from '../libraries.ts';
 import { ALL_VERBS } from './builtins.ts';
 import { OBJECT_META } from './schemas.ts';
@@ -96,7 +95,10 @@ export function crdResourceTypes(crd: KubeObject): ResourceType[] {
     const selectable = strs(
       (Array.isArray(v.selectableFields) ? (v.selectableFields as Record<string, unknown>[]) : []).map((f) => f.jsonPath),
     );
-    const compiled = schemaLibrary.compileVersionSchema(hasSchema ? schema : undefined, { group, version, kind: names.kind, namespaced });
+    const compiled = schemaLibrary.compileVersionSchema(
+      hasSchema ? schema : undefined,
+      scale === undefined ? { group, version, kind: names.kind, namespaced } : { group, version, kind: names.kind, namespaced, scale },
+    );
     const setVersion = (o: KubeObject): KubeObject => {
       o.apiVersion = apiVersion;
       return o;
@@ -141,8 +143,6 @@ export function crdResourceTypes(crd: KubeObject): ResourceType[] {
           if (old.status !== undefined) o.status = old.status;
           else delete o.status;
         },
-        validate: (o) => validateScale(o, scale),
-        validateUpdate: (o) => validateScale(o, scale),
         warnings: finalizerWarnings,
       },
       openapiSchema: crOpenapiSchema(schema, group, version, names.kind),
@@ -236,22 +236,6 @@ function crOpenapiSchema(schema: JSONSchemaProps, group: string, version: string
     'x-kubernetes-group-version-kind': [{ group, kind, version }],
   };
   if (Object.keys(schema).length === 0) out['x-kubernetes-preserve-unknown-fields'] = true;
-  return out;
-}
-
-function validateScale(o: KubeObject, scale: ScaleSubresource | undefined): FieldCause[] {
-  if (scale === undefined) return [];
-  const out: FieldCause[] = [];
-  for (const path of [scale.specReplicasPath, scale.statusReplicasPath]) {
-    const v = getPath(o, path);
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v))
-      out.push(
-        fe.invalid(path, 0, `${path.replace(/^\./, '')} accessor error: ${JSON.stringify(v)} is of the type ${typeof v}, expected int64`),
-      );
-    else if (v < 0) out.push(fe.invalid(path, v, 'should be a non-negative integer'));
-    else if (v > 2147483647) out.push(fe.invalid(path, v, 'should be less than or equal to 2147483647'));
-  }
   return out;
 }
 

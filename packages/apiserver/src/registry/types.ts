@@ -36,6 +36,8 @@ export interface Strategy {
   /** StatusSubresource: the main endpoint ignores status and `/status` ignores everything else. */
   statusSubresource: boolean;
   nameValidation: NameValidation;
+  /** NameValidationFor overrides nameValidation when the rule depends on the object (CRDs: `<plural>.<group>`). */
+  nameValidationFor?(obj: KubeObject): NameValidation;
   /** PrepareForCreate mutates a new object after system fields are set (status dropped, defaults). */
   prepareForCreate?(obj: KubeObject): void;
   /** PrepareForUpdate mutates the new object given the old one (main endpoint). */
