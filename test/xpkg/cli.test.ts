@@ -21,7 +21,15 @@ async function trellis(args: string[], cwd: string): Promise<{ code: number; out
   const prev = process.cwd();
   process.chdir(cwd);
   try {
-    const code = await main(args, { out: (t) => void (out += t), err: (t) => void (err += t), isTTY: false });
+    const code = await main(args, {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      isTTY: false,
+    });
     return { code, out, err };
   } finally {
     process.chdir(prev);
