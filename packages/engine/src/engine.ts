@@ -64,6 +64,12 @@ export interface EngineOptions {
   pollIntervalMs?: number;
   /** Workers per XR and claim controller (default 4). */
   workers?: number;
+  /**
+   * Selector limits the engine to XRDs and Compositions (and so CompositionRevisions, which carry
+   * their Composition's labels) matching a label selector, e.g. to run two engines side by side
+   * on one API server. Default: everything.
+   */
+  selector?: string;
 }
 
 /** An Engine is the running composition engine. */
@@ -93,9 +99,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const has = opts.functions.has ?? ((n: string) => opts.functions.resolve(n) !== undefined);
   const catalog: FunctionCatalog = { has };
 
-  const xrds = opts.informers.informerFor<KubeObject>(XrdType);
-  const compositions = opts.informers.informerFor<KubeObject>(CompositionType);
-  const revs = opts.informers.informerFor<KubeObject>(RevisionType);
+  const selected = opts.selector === undefined ? {} : { labelSelector: opts.selector };
+  const xrds = opts.informers.informerFor<KubeObject>(XrdType, selected);
+  const compositions = opts.informers.informerFor<KubeObject>(CompositionType, selected);
+  const revs = opts.informers.informerFor<KubeObject>(RevisionType, selected);
   const unsubscribe: (() => void)[] = [];
   const stopHooks = new Map<string, () => void>();
 
@@ -132,6 +139,19 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       await inf.start();
     } catch (err) {
       throw wrap(err, `cannot start informer for ${what}`);
+    }
+  }
+
+  /** StartedOrCleanedUp stops a half-started controller when its informers cannot start. */
+  async function startedOrCleanedUp(name: string, start: () => Promise<unknown>): Promise<void> {
+    try {
+      await start();
+    } catch (err) {
+      stopHooks.get(name)?.();
+      stopHooks.delete(name);
+      instanceLists.delete(name);
+      await manager.stop(name);
+      throw err;
     }
   }
 
@@ -209,7 +229,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       offRoute();
     });
     instanceLists.set(name, () => xrs.list());
-    await informerStarted(xrs, `${type.kind}.${type.apiVersion}`);
+    await startedOrCleanedUp(name, () => informerStarted(xrs, `${type.kind}.${type.apiVersion}`));
     for (const xr of xrs.list()) controller.enqueue(objectKey(xr));
   }
 
@@ -251,7 +271,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       offXr();
     });
     instanceLists.set(name, () => claims.list());
-    await Promise.all([informerStarted(claims, `${ct.kind}.${ct.apiVersion}`), informerStarted(xrs, `${xt.kind}.${xt.apiVersion}`)]);
+    await startedOrCleanedUp(name, () =>
+      Promise.all([informerStarted(claims, `${ct.kind}.${ct.apiVersion}`), informerStarted(xrs, `${xt.kind}.${xt.apiVersion}`)]),
+    );
     for (const c of claims.list()) controller.enqueue(objectKey(c));
   }
 
