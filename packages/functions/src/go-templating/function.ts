@@ -277,8 +277,8 @@ function annotations(o: JsonMap): Record<string, unknown> {
 function removeAnnotation(o: JsonMap, key: string): void {
   const md = o.metadata;
   if (!isMap(md) || !isMap(md.annotations)) return;
+  // crossplane-runtime's RemoveAnnotations sets the remaining (possibly empty) map back
   delete md.annotations[key];
-  if (Object.keys(md.annotations).length === 0) delete md.annotations;
 }
 
 function decodeDocuments(out: string): JsonMap[] {
