@@ -32,6 +32,11 @@ need=()
 [ -x "$OUT/bin/etcd" ] || need+=(etcd)
 if [ ${#need[@]} -eq 0 ]; then echo "all binaries cached in $OUT/bin"; exit 0; fi
 
+command -v go >/dev/null || { echo "build.sh: need to build ${need[*]} into $OUT/bin, but Go (>= 1.26) is not on PATH" >&2; exit 1; }
+GO_MINOR="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+[ "${GO_MINOR:-0}" -ge 26 ] || { echo "build.sh: Go >= 1.26 is required, found $(go env GOVERSION)" >&2; exit 1; }
+echo "building ${need[*]} into $OUT/bin with $(go env GOVERSION) (cold: about 7 minutes on 2 cores)"
+
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
