@@ -11,6 +11,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { installCrossplaneCrds } from './crossplane-crds.ts';
 import { newInformerFactory, newWorkQueue } from './kube-shim.ts';
 
+const env = (name: string): string | undefined => process.env[name];
+
 export const SelectorLabel = 'trellis.test/engine';
 
 /** Builtins resolves the built-in functions the suites use, by the names Compositions use. */
@@ -42,7 +44,7 @@ export function useEngine(client: () => KubeClient, selector: string): EngineFix
     const c = client();
     await installCrossplaneCrds(c);
     informers = newInformerFactory(c);
-    const log = process.env.TRELLIS_TEST_LOG === '1' ? jsonLogger((l) => process.stderr.write(`${l}\n`), { debug: true }) : nopLogger;
+    const log = env('TRELLIS_TEST_LOG') === '1' ? jsonLogger((l) => process.stderr.write(`${l}\n`), { debug: true }) : nopLogger;
     engine = await startEngine({
       client: c,
       informers,

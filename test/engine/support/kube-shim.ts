@@ -100,7 +100,7 @@ function newInformer(client: KubeClient, type: TypeRef, opts: InformerOptions): 
       return () => handlers.delete(h);
     },
     async start() {
-      const p = (starting ??= (async () => {
+      starting ??= (async () => {
         for (;;) {
           try {
             await relist();
@@ -115,9 +115,9 @@ function newInformer(client: KubeClient, type: TypeRef, opts: InformerOptions): 
         }
         synced = true;
         void watchLoop();
-      })());
+      })();
       try {
-        await p;
+        await starting;
       } catch (err) {
         starting = undefined;
         throw err;
