@@ -1,7 +1,7 @@
 /** Loads the fixture corpus (test/fixtures/composition/<case>/) into function requests. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Resource, RunFunctionRequest, State } from '@trellis/functions';
+import { convertResourcesComposition, isResourcesMode, type Resource, type RunFunctionRequest, type State } from '@trellis/functions';
 import { parseAllDocuments } from 'yaml';
 
 export const fixturesRoot = join(import.meta.dirname, '..', 'fixtures', 'composition');
@@ -60,8 +60,10 @@ export interface PipelineStep {
   input?: Obj;
 }
 
+/** Pipeline returns the steps; a legacy Resources-mode Composition is converted first. */
 export function pipeline(f: Fixture): PipelineStep[] {
-  const spec = (f.composition.spec ?? {}) as Obj;
+  const comp = isResourcesMode(f.composition) ? convertResourcesComposition(f.composition).composition : f.composition;
+  const spec = (comp.spec ?? {}) as Obj;
   return ((spec.pipeline ?? []) as Obj[]).map((s) => {
     const out: PipelineStep = { step: String(s.step), functionName: String((s.functionRef as Obj).name) };
     if (s.input !== undefined) out.input = s.input as Obj;

@@ -8,6 +8,8 @@ export * from './gofmt/index.ts';
 export { execute as executeTemplate, NO_VALUE, newTemplateSet } from './gotemplate/exec.ts';
 export { sprigFuncs } from './gotemplate/sprig.ts';
 export { marshalYamlV3 } from './gotemplate/yamlv3.ts';
+export type { ConvertOptions, ConvertResult } from './legacy/convert.ts';
+export { convertResourcesComposition, isResourcesMode } from './legacy/convert.ts';
 export * from './patch-and-transform/index.ts';
 export type {
   Capability,
