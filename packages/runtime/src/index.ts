@@ -22,8 +22,20 @@ export {
 } from './fields.ts';
 export type { DeploymentOptions } from './host/deployment.ts';
 export { groupsOfObjectRefs, providerRuntimeObjects } from './host/deployment.ts';
+export type { EntryPoint, EntryPointResolver, ProviderHost, ProviderHostOptions } from './host/host.ts';
+export {
+  defaultEntryPointResolver,
+  entryPointAnnotation,
+  providerRevisionType,
+  runtimeHealthy,
+  runtimeUnhealthy,
+  runtimeUnknownHealth,
+  startProviderHost,
+} from './host/host.ts';
 export type { ProcessStatus, Supervisor, SupervisorOptions } from './host/supervisor.ts';
 export { newSupervisor, ProcessState } from './host/supervisor.ts';
+export type { WorkQueueOptions } from './machinery.ts';
+export { localInformerFactory, localMachinery, localWorkQueue, runWorkers } from './machinery.ts';
 export {
   AdoptionPolicy,
   Annotation,
@@ -37,6 +49,8 @@ export type { PolicyChecker, PolicyInput } from './policies.ts';
 export { DeletionPolicy, ManagementAction, newPolicyChecker, supportedManagementPolicies } from './policies.ts';
 export type { PollOptions } from './poll.ts';
 export { defaultPollOptions, nextPoll } from './poll.ts';
+export type { ProcessSettings } from './process.ts';
+export { processSettingsFrom, runProviderProcess } from './process.ts';
 export type { ProviderContext, ProviderDefinition, RunProviderOptions } from './provider.ts';
 export { installCrds, runProvider } from './provider.ts';
 export type { CredentialsSelector, ObjectReader, ProviderConfigKinds, UsageTracker } from './providerconfig.ts';
@@ -60,13 +74,3 @@ export type { ReferenceResolver, ReferenceSpec } from './references.ts';
 export { apiReferenceResolver, nopResolver } from './references.ts';
 export type { TargetClients } from './target.ts';
 export { newTargetClients } from './target.ts';
-export type { EntryPoint, EntryPointResolver, ProviderHost, ProviderHostOptions } from './host/host.ts';
-export {
-  defaultEntryPointResolver,
-  entryPointAnnotation,
-  providerRevisionType,
-  runtimeHealthy,
-  runtimeUnhealthy,
-  runtimeUnknownHealth,
-  startProviderHost,
-} from './host/host.ts';

@@ -16,7 +16,11 @@ const revision: KubeObject = {
 };
 
 describe('providerRuntimeObjects', () => {
-  const objs = providerRuntimeObjects(revision, { namespace: 'trellis-system', image: 'ghcr.io/trellis/provider-http:v0.1.0', groups: groupsOfObjectRefs(revision) });
+  const objs = providerRuntimeObjects(revision, {
+    namespace: 'trellis-system',
+    image: 'ghcr.io/trellis/provider-http:v0.1.0',
+    groups: groupsOfObjectRefs(revision),
+  });
   const byKind = Object.fromEntries(objs.map((o) => [o.kind, o]));
 
   it('derives the API groups from the CRDs the revision installed', () => {
@@ -24,7 +28,8 @@ describe('providerRuntimeObjects', () => {
   });
   it('makes a ServiceAccount, ClusterRole, ClusterRoleBinding and Deployment, all controlled by the revision', () => {
     expect(objs.map((o) => o.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']);
-    for (const o of objs) expect(o.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: 'rev-uid', controller: true, kind: 'ProviderRevision' })]);
+    for (const o of objs)
+      expect(o.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: 'rev-uid', controller: true, kind: 'ProviderRevision' })]);
   });
   it('grants its own groups fully, and Secrets, Events and Leases', () => {
     expect(byKind.ClusterRole?.rules).toEqual(

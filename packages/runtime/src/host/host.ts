@@ -106,7 +106,9 @@ export async function startProviderHost(o: ProviderHostOptions): Promise<Provide
       if (rev === undefined) return;
       const status = (rev.status ?? {}) as { conditions?: Condition[] };
       const before = canonicalJson(status.conditions ?? []);
-      const conditions = setConditions(status.conditions ?? [], [{ ...c, ...(rev.metadata.generation === undefined ? {} : { observedGeneration: rev.metadata.generation }) }]);
+      const conditions = setConditions(status.conditions ?? [], [
+        { ...c, ...(rev.metadata.generation === undefined ? {} : { observedGeneration: rev.metadata.generation }) },
+      ]);
       if (canonicalJson(conditions) === before) return;
       try {
         await o.client.updateStatus({ ...rev, status: { ...status, conditions } });
@@ -140,15 +142,16 @@ export async function startProviderHost(o: ProviderHostOptions): Promise<Provide
 
   const sync = (rev: KubeObject): void => {
     const name = rev.metadata.name ?? '';
-    const active = (rev.spec as { desiredState?: string } | undefined)?.desiredState === 'Active' && rev.metadata.deletionTimestamp === undefined;
+    const active =
+      (rev.spec as { desiredState?: string } | undefined)?.desiredState === 'Active' && rev.metadata.deletionTimestamp === undefined;
     if (!active) {
       stopOne(name).catch((err: unknown) => log.info('cannot stop provider', { revision: name, error: err }));
       return;
     }
     const entry = resolve(rev);
     if (entry === undefined) {
-      writeHealth(name, runtimeUnhealthy(`no Node entry point: set the ${entryPointAnnotation} annotation in the package metadata`)).catch((err: unknown) =>
-        log.info('cannot report provider health', { revision: name, error: err }),
+      writeHealth(name, runtimeUnhealthy(`no Node entry point: set the ${entryPointAnnotation} annotation in the package metadata`)).catch(
+        (err: unknown) => log.info('cannot report provider health', { revision: name, error: err }),
       );
       return;
     }
@@ -160,7 +163,13 @@ export async function startProviderHost(o: ProviderHostOptions): Promise<Provide
         spawn: (): ChildProcess =>
           spawn(entry.command, entry.args, {
             stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-            env: { ...process.env, ...(o.env ?? {}), ...(entry.env ?? {}), TRELLIS_KUBECONFIG: o.kubeconfigPath, TRELLIS_PROVIDER_REVISION: name },
+            env: {
+              ...process.env,
+              ...(o.env ?? {}),
+              ...(entry.env ?? {}),
+              TRELLIS_KUBECONFIG: o.kubeconfigPath,
+              TRELLIS_PROVIDER_REVISION: name,
+            },
           }),
         onStatus: (s) => report(name, s),
         log: log.with({ revision: name }),
