@@ -103,7 +103,7 @@ describe.each(apiServerTargets())('server-side apply on $name', (target) => {
     ]);
     const err = await rejection(kube.client.apply(knob('k1', { b: 4 }), { fieldManager: 'carol' }));
     expect(err.causes).toEqual([
-      { reason: 'FieldManagerConflict', message: 'conflict with "editor" using ' + apiVersion, field: '.spec.b' },
+      { reason: 'FieldManagerConflict', message: `conflict with "editor" using ${apiVersion}`, field: '.spec.b' },
     ]);
     expect(err.serverMessage).toBe(`Apply failed with 1 conflict: conflict with "editor" using ${apiVersion}: .spec.b`);
   });
