@@ -3,7 +3,6 @@
 // corrected within a poll, and deletion removes what was created.
 import { definition as httpProvider } from '@trellis/provider-http';
 import { Annotation } from '@trellis/runtime';
-import type { KubeObject } from '@trellis/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestClient } from '../harness/targets.ts';
 import { clientFor, realTarget, uniqueName } from '../harness/targets.ts';

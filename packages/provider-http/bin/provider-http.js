@@ -12,8 +12,8 @@ if (existsSync(fileURLToPath(source))) {
   const { register: registerTsx } = await import('tsx/esm/api');
   registerTsx();
   const { main } = await import(source.href);
-  process.exitCode = await main();
+  process.exit(await main());
 } else {
   const { main } = await import(new URL('../dist/main.js', import.meta.url).href);
-  process.exitCode = await main();
+  process.exit(await main());
 }
