@@ -7,6 +7,7 @@ import type { KubeObject } from '@trellis/sdk';
 import { TrellisError } from '@trellis/sdk';
 import type { ApplyArgs, FieldCause, FieldScope, ManagedFieldsEntry, UpdateArgs } from '../contracts.ts';
 import { goJSON } from '../schema/gofmt.ts';
+import { deepCopyJSON, deepEqualJSON } from '../schema/json.ts';
 import { FieldSet, field, pathString } from './fieldpath.ts';
 import {
   type Conflict,
@@ -44,7 +45,7 @@ function meta(o: Obj): Obj {
 }
 
 function clone<T>(v: T): T {
-  return structuredClone(v);
+  return deepCopyJSON(v);
 }
 
 function withoutManagedFields(o: Obj): Obj {
@@ -178,7 +179,7 @@ function updaterApply(
 }
 
 function valuesEqualObj(a: unknown, b: unknown): boolean {
-  return goJSON(a) === goJSON(b);
+  return deepEqualJSON(a, b);
 }
 
 function prune(ctx: UpdaterCtx, merged: unknown, managers: Managed, lastSet: FieldSet | undefined): unknown {

@@ -28,6 +28,7 @@ import {
   typeInvalid,
 } from './field.ts';
 import { goJSON, utf8Length } from './gofmt.ts';
+import { deepCopyJSON } from './json.ts';
 import { isDNS1035Label, isDNS1123Subdomain } from './names.ts';
 import { compileNode, deepEqualJSON, validateValue } from './openapi.ts';
 import { itemsSchema, type Props, readProps, schemaHas, type ValidationRule } from './props.ts';
@@ -1383,7 +1384,7 @@ function walkDefaults(
       errs.push(...ve);
     } else {
       if (requirePruned) {
-        const copy = structuredClone(dflt);
+        const copy = deepCopyJSON(dflt);
         prune(copy, s, s.extensions.embeddedResource);
         if (!deepEqualJSON(copy, dflt)) errs.push(invalid(dpath, dflt, 'must not have unknown fields'));
       }

@@ -6,6 +6,7 @@
 import { type FieldError, invalid, notSupported, required, tooLong, tooMany, typeInvalid } from './field.ts';
 import { effectiveFormat, formatValidator, normalizeFormat } from './formats.ts';
 import { goFloat, goJSON, goQuote, runeCount } from './gofmt.ts';
+import { deepEqualJSON } from './json.ts';
 import { itemsSchema, type Props } from './props.ts';
 import { compileRe2, type Matcher, Re2SyntaxError } from './regex.ts';
 
@@ -443,6 +444,10 @@ function formatFloat64(f: number): string {
 }
 
 function rangeError(v: number, isInt: boolean, typeName: string, format: string, prefix: string, path: string): OError | undefined {
+  // Fast paths for the common cases: safe integers and non-float formats.
+  if (typeName === 'integer' && Number.isSafeInteger(v) && (isInt || Number.isInteger(v))) {
+    if (format !== 'int32' || (v >= -2147483648 && v <= 2147483647)) return undefined;
+  } else if (typeName !== 'integer' && format !== 'float') return undefined;
   const rep = isInt ? BigInt(Math.trunc(v)).toString() : formatFloat64(v);
   let bad = false;
   if (typeName === 'integer') {
@@ -646,29 +651,6 @@ function itemCorrelation(n: Node, list: unknown[], i: number, corr: Ratchet): Ra
 /** MapListKeys records, per compiled array node, the keys of an `x-kubernetes-list-type: map` list (for ratcheting). */
 export const mapListKeys = new WeakMap<Node, string[]>();
 
-/** DeepEqualJSON compares decoded JSON values. */
-export function deepEqualJSON(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || a === undefined || b === undefined) return false;
-  if (typeof a !== typeof b) return false;
-  if (typeof a !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqualJSON(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  const ka = Object.keys(ra);
-  if (ka.length !== Object.keys(rb).length) return false;
-  for (const k of ka) {
-    if (!Object.hasOwn(rb, k)) return false;
-    if (!deepEqualJSON(ra[k], rb[k])) return false;
-  }
-  return true;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Result → field errors (kubeOpenAPIResultToFieldErrors)
 
@@ -732,3 +714,5 @@ function toFieldErrors(result: Result, prefix: string | undefined): FieldError[]
   }
   return out;
 }
+
+export { deepEqualJSON };

@@ -3,6 +3,7 @@
 // apiextensions-apiserver algorithm of the same name.
 import { child, duplicate, type FieldError, index, invalid, key, required } from './field.ts';
 import { compareGoStrings, goJSON } from './gofmt.ts';
+import { deepCopyJSON } from './json.ts';
 import { isDNS1035Label, nameIsPathSegment, validateObjectMeta } from './names.ts';
 import type { Structural } from './structural.ts';
 
@@ -138,7 +139,7 @@ export function applyDefaults(x: unknown, s: Structural | undefined): void {
     if (s.properties !== undefined) {
       for (const [k, prop] of s.properties) {
         if (!prop.generic.hasDefault) continue;
-        if (!Object.hasOwn(x, k) || isNonNullableNull(x[k], prop)) x[k] = structuredClone(prop.generic.default);
+        if (!Object.hasOwn(x, k) || isNonNullableNull(x[k], prop)) x[k] = deepCopyJSON(prop.generic.default);
       }
     }
     for (const k of Object.keys(x)) {
@@ -146,25 +147,52 @@ export function applyDefaults(x: unknown, s: Structural | undefined): void {
       if (prop !== undefined) applyDefaults(x[k], prop);
       else if (s.additionalProperties !== undefined) {
         const ap = s.additionalProperties.schema;
-        if (isNonNullableNull(x[k], ap) && ap?.generic.hasDefault === true) x[k] = structuredClone(ap.generic.default);
+        if (isNonNullableNull(x[k], ap) && ap?.generic.hasDefault === true) x[k] = deepCopyJSON(ap.generic.default);
         applyDefaults(x[k], ap);
       }
     }
   } else if (Array.isArray(x)) {
     const items = s.items;
     for (let i = 0; i < x.length; i++) {
-      if (isNonNullableNull(x[i], items) && items?.generic.hasDefault === true) x[i] = structuredClone(items.generic.default);
+      if (isNonNullableNull(x[i], items) && items?.generic.hasDefault === true) x[i] = deepCopyJSON(items.generic.default);
       applyDefaults(x[i], items);
     }
   }
 }
 
 // ---------------------------------------------------------------------------------------------
+// Subtree flags: walks that only matter where the schema has list types or embedded resources skip
+// every subtree that has none (computed once per schema node).
+
+const listTypeFlags = new WeakMap<Structural, boolean>();
+const embeddedFlags = new WeakMap<Structural, boolean>();
+
+function subtreeHas(s: Structural | undefined, cache: WeakMap<Structural, boolean>, pred: (s: Structural) => boolean, depth = 0): boolean {
+  if (s === undefined || depth > 1000) return false;
+  const hit = cache.get(s);
+  if (hit !== undefined) return hit;
+  let r = pred(s) || subtreeHas(s.items, cache, pred, depth + 1) || subtreeHas(s.additionalProperties?.schema, cache, pred, depth + 1);
+  if (!r && s.properties !== undefined) {
+    for (const p of s.properties.values()) {
+      if (subtreeHas(p, cache, pred, depth + 1)) {
+        r = true;
+        break;
+      }
+    }
+  }
+  cache.set(s, r);
+  return r;
+}
+
+const isListSetOrMap = (s: Structural): boolean => s.extensions.listType === 'set' || s.extensions.listType === 'map';
+const isEmbedded = (s: Structural): boolean => s.extensions.embeddedResource;
+
+// ---------------------------------------------------------------------------------------------
 // List-type set/map uniqueness (schema/listtype/validation.go)
 
 /** ValidateListSetsAndMaps reports duplicate items of `set` lists and duplicate keys of `map` lists. */
 export function validateListSetsAndMaps(path: string, s: Structural | undefined, obj: unknown): FieldError[] {
-  if (s === undefined || !isRecord(obj)) return [];
+  if (s === undefined || !isRecord(obj) || !subtreeHas(s, listTypeFlags, isListSetOrMap)) return [];
   const errs: FieldError[] = [];
   const ap = s.additionalProperties?.schema;
   if (ap !== undefined) for (const [k, v] of Object.entries(obj)) errs.push(...listValue(key(path, k), ap, v));
@@ -178,6 +206,7 @@ export function validateListSetsAndMaps(path: string, s: Structural | undefined,
 }
 
 function listValue(path: string, s: Structural, v: unknown): FieldError[] {
+  if (!subtreeHas(s, listTypeFlags, isListSetOrMap)) return [];
   if (Array.isArray(v)) return listArray(path, s, v);
   if (isRecord(v)) return validateListSetsAndMaps(path, s, v);
   return [];
@@ -249,7 +278,7 @@ export function validateEmbedded(path: string, x: unknown, s: Structural | undef
 }
 
 function embedded(path: string, x: unknown, s: Structural | undefined): FieldError[] {
-  if (s === undefined) return [];
+  if (s === undefined || !subtreeHas(s, embeddedFlags, isEmbedded)) return [];
   const errs: FieldError[] = [];
   if (isRecord(x)) {
     if (s.extensions.embeddedResource) errs.push(...embeddedResource(path, x));
