@@ -137,6 +137,16 @@ describe('informers', () => {
     expect(a?.data).toBeUndefined();
   });
 
+  it('drops managedFields before caching when asked', async () => {
+    const ns = kube.namespace;
+    const full = factory.informerFor(cmType, { namespace: ns });
+    const lean = factory.informerFor(cmType, { namespace: ns, dropManagedFields: true });
+    await Promise.all([full.start(), lean.start()]);
+    expect(full.get(`${ns}/a`)?.metadata.managedFields).toEqual(expect.any(Array));
+    expect(lean.get(`${ns}/a`)?.metadata.managedFields).toBeUndefined();
+    expect(lean.get(`${ns}/a`)?.metadata.resourceVersion).toBe(full.get(`${ns}/a`)?.metadata.resourceVersion);
+  });
+
   it('re-delivers cached objects as updates at the resync period', async () => {
     const ns = kube.namespace;
     const inf = factory.informerFor(cmType, { namespace: ns, resyncPeriodMs: 100 });

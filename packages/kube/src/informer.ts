@@ -61,6 +61,7 @@ export function newInformerFactory(client: KubeClient, opts: InformerFactoryOpti
         io.labelSelector ?? '',
         io.fieldSelector ?? '',
         io.metadataOnly === true,
+        io.dropManagedFields === true,
         io.resyncPeriodMs ?? 0,
       ]);
       let inf = informers.get(key);
@@ -214,7 +215,7 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
       signal,
     });
     if (signal.aborted) return;
-    const transitions = this.store.replace(list.items);
+    const transitions = this.store.replace(list.items.map((o) => this.prepare(o)));
     this.lastRv = list.resourceVersion;
     this.deliver(transitions);
   }
@@ -261,7 +262,7 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
         }
         if (ev.type === 'ERROR') continue; // never yielded by KubeClient.watch (errors are thrown)
         this.stats.events++;
-        this.deliver(this.store.apply(ev.type, ev.object));
+        this.deliver(this.store.apply(ev.type, this.prepare(ev.object)));
         if (rv !== undefined && rv !== '') this.lastRv = rv;
       }
     } finally {
@@ -274,6 +275,12 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
     }
     if (progressed) return 'progressed';
     return !stalled && Date.now() - began < 1000 ? 'short' : 'quiet';
+  }
+
+  /** Prepare trims an object before it is cached (dropManagedFields). */
+  private prepare(o: T): T {
+    if (this.io.dropManagedFields === true && o.metadata.managedFields !== undefined) delete o.metadata.managedFields;
+    return o;
   }
 
   private selectors(): { namespace?: string; labelSelector?: string; fieldSelector?: string; metadataOnly?: boolean } {

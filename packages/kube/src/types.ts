@@ -153,6 +153,8 @@ export interface InformerOptions {
   fieldSelector?: string;
   /** MetadataOnly caches PartialObjectMetadata only. */
   metadataOnly?: boolean;
+  /** DropManagedFields removes metadata.managedFields before caching (they are most of a small object). */
+  dropManagedFields?: boolean;
   /** ResyncPeriodMs re-delivers every cached object as an update (0: never). */
   resyncPeriodMs?: number;
 }
