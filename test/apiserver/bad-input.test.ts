@@ -3,7 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiServerTargets, uniqueGroup, uniqueName } from '../harness/targets.ts';
 import { createNamespace, deleteCrd, deleteNamespace, installCrd, widgetCrd } from './helpers.ts';
-import { RawClient, statusOf } from './raw.ts';
+import { RawClient, type RawResponse, statusOf } from './raw.ts';
+
+/** Sub returns a top-level object field of a response body (empty when absent). */
+function sub(r: RawResponse, key: string): Record<string, unknown> {
+  const v = r.json?.[key];
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+}
+
+function causesOf(r: RawResponse): Array<{ field: string; reason: string; message: string }> {
+  const c = sub(r, 'details').causes;
+  return Array.isArray(c) ? (c as Array<{ field: string; reason: string; message: string }>) : [];
+}
 
 describe.each(apiServerTargets())('bad input on $name', (target) => {
   let c: RawClient;
@@ -59,7 +70,7 @@ describe.each(apiServerTargets())('bad input on $name', (target) => {
     expect(r.json?.reason).toBe('Invalid');
     expect(r.json?.details).toMatchObject({ name: 'w-bad', group, kind: 'Widget' });
     // kube-apiserver reports the causes in no fixed order (Go map iteration); compare them as a set.
-    const causes = ((r.json ?? {}).details as { causes: Array<{ field: string; reason: string; message: string }> }).causes;
+    const causes = causesOf(r);
     expect([...causes].sort((x, y) => (x.field + x.reason < y.field + y.reason ? -1 : 1))).toEqual([
       {
         reason: 'FieldValueNotSupported',
@@ -79,16 +90,14 @@ describe.each(apiServerTargets())('bad input on $name', (target) => {
   it('a missing required field and a wrong type are 422 with Required and TypeInvalid causes', async () => {
     const r = await c.request(widgets, { method: 'POST', body: widget('w-req', { color: 'red', tags: 'not-a-list' }) });
     expect(r.status).toBe(422);
-    const causes = ((r.json ?? {}).details as { causes: Array<{ field: string; reason: string }> }).causes.map(
-      (x) => `${x.reason} ${x.field}`,
-    );
+    const causes = causesOf(r).map((x) => `${x.reason} ${x.field}`);
     expect(causes).toEqual(expect.arrayContaining(['FieldValueRequired spec.size', 'FieldValueTypeInvalid spec.tags']));
   });
 
   it('an invalid name is 422 with a metadata.name cause', async () => {
     const r = await c.request(cms, { method: 'POST', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name' } } });
     expect(statusOf(r)).toMatchObject({ code: 422, reason: 'Invalid' });
-    expect(((r.json ?? {}).details as { causes: Array<{ field: string }> }).causes.map((x) => x.field)).toEqual(['metadata.name']);
+    expect(causesOf(r).map((x) => x.field)).toEqual(['metadata.name']);
   });
 
   it('a body over 3 MiB is 413 RequestEntityTooLarge', async () => {
@@ -118,7 +127,7 @@ describe.each(apiServerTargets())('bad input on $name', (target) => {
     const warn = await c.request(widgets, { method: 'POST', body: widget('w-warn', { size: 1, bogus: true }) });
     expect(warn.status).toBe(201);
     expect(warn.headers.warning).toBe('299 - "unknown field \\"spec.bogus\\""');
-    expect(((warn.json ?? {}).spec as Record<string, unknown>).bogus).toBeUndefined();
+    expect(sub(warn, 'spec').bogus).toBeUndefined();
     const ignore = await c.request(`${widgets}?fieldValidation=Ignore`, {
       method: 'POST',
       body: widget('w-ignore', { size: 1, bogus: true }),
@@ -142,7 +151,7 @@ describe.each(apiServerTargets())('bad input on $name', (target) => {
       body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'race' }, data: { n: 'start' } },
     });
     expect(created.status).toBe(201);
-    const rv = ((created.json ?? {}).metadata as { resourceVersion: string }).resourceVersion;
+    const rv = sub(created, 'metadata').resourceVersion;
     const results = await Promise.all(
       Array.from({ length: 1000 }, (_, i) =>
         c.request(`${cms}/race`, {
@@ -163,13 +172,13 @@ describe.each(apiServerTargets())('bad input on $name', (target) => {
     });
     const winner = results.find((r) => r.status === 200);
     const final = await c.request(`${cms}/race`);
-    expect(((final.json ?? {}).data as Record<string, string>).n).toBe((winner?.json?.data as Record<string, string>).n);
+    expect(sub(final, 'data').n).toBe(winner === undefined ? 'no winner' : sub(winner, 'data').n);
   });
 
   it('a stale resourceVersion on update is 409; a custom resource update without one is 422', async () => {
     const w = await c.request(widgets, { method: 'POST', body: widget('w-rv', { size: 2 }) });
     expect(w.status).toBe(201);
-    const rv = ((w.json ?? {}).metadata as { resourceVersion: string }).resourceVersion;
+    const rv = sub(w, 'metadata').resourceVersion;
     const ok = await c.request(`${widgets}/w-rv`, {
       method: 'PUT',
       body: { ...widget('w-rv', { size: 3 }), metadata: { name: 'w-rv', resourceVersion: rv } },
