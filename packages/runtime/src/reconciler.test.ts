@@ -4,7 +4,7 @@ import { available, TrellisError } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
 import { permanentError, retryAfterError } from './errors.ts';
 import { markConditions } from './fields.ts';
-import { Annotation, getExternalName, setExternalName } from './meta.ts';
+import { Annotation, externalCreateIncomplete, getExternalName, setExternalName } from './meta.ts';
 import type { ManagedKind, ManagedReconcilerOptions } from './reconciler.ts';
 import { errCreateIncomplete, managedFinalizer, newManagedReconciler } from './reconciler.ts';
 import { newFakeKube } from './testing/fake-kube.ts';
@@ -142,6 +142,8 @@ interface Case {
     externalName?: string | undefined;
     finalizer?: boolean;
     things?: number;
+    /** Settled: no create is left incomplete afterwards. */
+    settled?: boolean;
   };
 }
 
@@ -219,7 +221,7 @@ const cases: Record<string, Case> = {
     externalName: 'server',
     lookup: true,
     setup: (w) => w.things.set('id-9', { value: 'v1' }),
-    want: { result: pollReady, calls: ['connect', 'observe', 'disconnect'], externalName: 'id-9', things: 1 },
+    want: { result: pollReady, calls: ['connect', 'observe', 'disconnect'], externalName: 'id-9', things: 1, settled: true },
   },
   CreateIncompleteLookupWaits: {
     reason: 'an interrupted create of a kind with lookup waits out the call deadline before creating again',
@@ -236,7 +238,7 @@ const cases: Record<string, Case> = {
     }),
     externalName: 'client',
     setup: (w) => w.things.set('n', { value: 'v1' }),
-    want: { result: pollReady, calls: ['connect', 'observe', 'disconnect'], externalName: 'n', finalizer: true, things: 1 },
+    want: { result: pollReady, calls: ['connect', 'observe', 'disconnect'], externalName: 'n', finalizer: true, things: 1, settled: true },
   },
   RefuseAdoption: {
     reason: 'an existing external resource this resource did not create and was not told about is not taken over',
@@ -399,6 +401,7 @@ describe('managed reconciler, one pass', () => {
       if ('externalName' in tc.want) expect(got === undefined ? undefined : getExternalName(got)).toBe(tc.want.externalName);
       if (tc.want.finalizer !== undefined) expect(got?.metadata.finalizers?.includes(managedFinalizer) ?? false).toBe(tc.want.finalizer);
       if (tc.want.things !== undefined) expect(w.things.size).toBe(tc.want.things);
+      if (tc.want.settled !== undefined) expect(got !== undefined && externalCreateIncomplete(got)).toBe(!tc.want.settled);
     });
   });
 });

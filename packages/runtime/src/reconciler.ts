@@ -535,7 +535,11 @@ class Reconcile {
     const name = getExternalName(this.mr);
     const needsFinalizer = !hasFinalizer(this.mr, this.o.finalizer);
     const nameChanged = name !== undefined && name !== readExternalName;
-    if (!needsFinalizer && !nameChanged) return;
+    // An interrupted create whose resource was found is settled: record that it succeeded, so no
+    // create-pending annotation is left behind (a known upstream complaint).
+    const settle = externalCreateIncomplete(this.mr);
+    if (!needsFinalizer && !nameChanged && !settle) return;
+    if (settle) setExternalCreateSucceeded(this.mr, this.o.now());
     if (needsFinalizer) this.mr.metadata.finalizers = [...(this.mr.metadata.finalizers ?? []), this.o.finalizer];
     if (readExternalName === undefined && !hasCreateHistory(this.mr)) {
       this.record('Normal', EventReason.Adopted, `Adopted external resource "${name ?? ''}"`);
