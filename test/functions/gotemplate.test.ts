@@ -101,6 +101,7 @@ const templates: string[] = [
   `{{ merge (dict "a" 1 "b" (dict "x" 1)) (dict "b" (dict "y" 2) "c" 3) }}`,
   `{{ until 3 }} {{ join "," ${xr}.spec.zones }} {{ join "-" (list 1 2 nil 3) }} {{ splitList "," "a,b,c" }}`,
   `{{ regexMatch "^eu-" ${xr}.spec.region }} {{ regexReplaceAll "-(\\\\d)" ${xr}.spec.region "_$1" }} {{ regexSplit "-" ${xr}.spec.region -1 }} {{ regexQuoteMeta "a.b*c" }}`,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Go regexp replacement template, not JS
   '{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}|{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "$1W" }}|{{ regexReplaceAll "a*" "baaac" "-" }}',
   `{{ b64enc "hello" }} {{ b64dec "aGVsbG8=" }} {{ sha256sum "x" }}`,
   `{{ ternary "y" "n" ${xr}.spec.enabled }} {{ kindIs "map" ${xr}.spec.tags }} {{ kindIs "slice" ${xr}.spec.zones }} {{ kindOf ${xr}.spec.replicas }} {{ typeOf ${xr}.spec.zones }}`,

@@ -162,7 +162,12 @@ describe('FunctionServer and RemoteFunction', () => {
 
   it('enforce the call deadline', async () => {
     let release: () => void = () => undefined;
-    const slow: CompositionFunction = { run: () => new Promise((r) => (release = () => r({})) as unknown as void) };
+    const slow: CompositionFunction = {
+      run: () =>
+        new Promise((r) => {
+          release = () => r({});
+        }),
+    };
     const srv = await serveFunction(slow, { address: '127.0.0.1:0' });
     const client = new RemoteFunction({ target: srv.address, timeoutMs: 300 });
     try {

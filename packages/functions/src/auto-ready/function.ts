@@ -170,7 +170,7 @@ export function runAutoReady(req: RunFunctionRequest): RunFunctionResponse {
     const or = observed[name];
     if (or !== undefined && dr.ready === 'READY_UNSPECIFIED') {
       const check = healthCheckFor(or.resource);
-      if ((check !== undefined && check(or.resource)) || conditionTrue(or.resource, 'Ready')) dr.ready = 'READY_TRUE';
+      if (check?.(or.resource) || conditionTrue(or.resource, 'Ready')) dr.ready = 'READY_TRUE';
     }
     desired[name] = dr;
   }

@@ -360,7 +360,7 @@ function evalPipeline(s: State, dot: Value, pipe: PipeNode): Value {
   return value;
 }
 
-function notAFunction(s: State, args: ArgNode[], final: Value, hasFinal: boolean): void {
+function notAFunction(s: State, args: ArgNode[], _final: Value, hasFinal: boolean): void {
   if (args.length > 1 || hasFinal) s.errorf(`can't give argument to non-function ${nodeString(args[0] as ArgNode)}`);
 }
 
@@ -477,7 +477,7 @@ function evalField(
   fieldName: string,
   node: ArgNode,
   args: ArgNode[],
-  final: Value,
+  _final: Value,
   hasFinal: boolean,
   receiver: Value,
 ): Value {

@@ -43,7 +43,7 @@ function isPrintable(cp: number): boolean {
 function plainAllowed(s: string, isKey: boolean): { plain: boolean; single: boolean } {
   if (s === '') return { plain: false, single: true };
   if (s.startsWith('---') || s.startsWith('...')) return { plain: false, single: true };
-  let flowIndicators = false;
+  let _flowIndicators = false;
   let blockIndicators = false;
   let special = false;
   let leadingSpace = false;
@@ -56,25 +56,25 @@ function plainAllowed(s: string, isKey: boolean): { plain: boolean; single: bool
     const followedByBlank = next === undefined || next === ' ' || next === '\t' || next === '\n';
     if (i === 0) {
       if ('#,[]{}&*!|>\'"%@`'.includes(ch)) {
-        flowIndicators = true;
+        _flowIndicators = true;
         blockIndicators = true;
       }
       if (ch === '?' || ch === ':') {
-        flowIndicators = true;
+        _flowIndicators = true;
         if (followedByBlank) blockIndicators = true;
       }
       if (ch === '-' && followedByBlank) {
-        flowIndicators = true;
+        _flowIndicators = true;
         blockIndicators = true;
       }
     } else {
-      if (',?[]{}'.includes(ch)) flowIndicators = true;
+      if (',?[]{}'.includes(ch)) _flowIndicators = true;
       if (ch === ':') {
-        flowIndicators = true;
+        _flowIndicators = true;
         if (followedByBlank) blockIndicators = true;
       }
       if (ch === '#' && (chars[i - 1] === ' ' || chars[i - 1] === '\t')) {
-        flowIndicators = true;
+        _flowIndicators = true;
         blockIndicators = true;
       }
     }
