@@ -26,7 +26,8 @@ export const testGroup = 'corpus.trellis.test';
 
 /** CrdOf returns the CRD a case describes (metadata.name filled in as <plural>.<group>). */
 export function crdOf(c: CrdCase): Record<string, unknown> {
-  const crd: Record<string, unknown> = structuredClone(
+  // A JSON round trip copies (structuredClone overflows the stack on the deeply nested cases).
+  const crd: Record<string, unknown> = jsonCopy(
     c.crd ?? {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -53,6 +54,10 @@ export function crdOf(c: CrdCase): Record<string, unknown> {
   meta.name ??= `${spec.names?.plural ?? 'x'}.${spec.group ?? 'x'}`;
   crd.metadata = meta;
   return crd;
+}
+
+function jsonCopy<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
 }
 
 export interface ObjectCase {

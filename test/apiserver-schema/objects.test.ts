@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { realTarget, uniqueGroup } from '../harness/targets.ts';
 import { normalizeCauses, objectSuites } from './corpus.ts';
+import { hostileObjectSuite } from './hostile.ts';
 import { type InstalledCrd, installCrd, runMine, runReal } from './objects.ts';
 import { type RawClient, rawClientFor } from './raw.ts';
 
@@ -30,7 +31,7 @@ beforeAll(() => {
   client = rawClientFor(realTarget().kubeconfigPath);
 });
 
-describe.each(objectSuites())('$file', (suite) => {
+describe.each([...objectSuites(), hostileObjectSuite()])('$file', (suite) => {
   let crd: InstalledCrd;
   beforeAll(async () => {
     crd = await installCrd(client, suite.crd, uniqueGroup('schema'));

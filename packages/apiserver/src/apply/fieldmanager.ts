@@ -7,7 +7,7 @@ import type { KubeObject } from '@trellis/sdk';
 import { TrellisError } from '@trellis/sdk';
 import type { ApplyArgs, FieldCause, FieldScope, ManagedFieldsEntry, UpdateArgs } from '../contracts.ts';
 import { goJSON } from '../schema/gofmt.ts';
-import { deepCopyJSON, deepEqualJSON } from '../schema/json.ts';
+import { deepCopyJSON, deepEqualJSON, maxNestingDepth, tooDeep, tooDeepField } from '../schema/json.ts';
 import { FieldSet, field, pathString } from './fieldpath.ts';
 import {
   type Conflict,
@@ -479,6 +479,13 @@ export function serverSideApply(args: ApplyArgs): { object: KubeObject } {
       `Incorrect version specified in apply patch. Specified patch version: ${appliedGV}, expected: ${args.apiVersion}`,
     );
   }
+  const deep = tooDeepField(applied);
+  if (deep !== undefined) {
+    throw failure(
+      APPLY_BAD_REQUEST,
+      `${deep === '' ? 'the apply configuration' : deep} must not be nested more than ${maxNestingDepth} levels deep`,
+    );
+  }
   const liveIn = args.live as unknown as Obj | undefined;
   const live: Obj = liveIn === undefined ? { apiVersion: applied.apiVersion, kind: applied.kind } : clone(liveIn);
   let managed: Managed;
@@ -525,6 +532,8 @@ export function serverSideApply(args: ApplyArgs): { object: KubeObject } {
 export function trackUpdate(args: UpdateArgs): ManagedFieldsEntry[] {
   const next = args.new as unknown as Obj;
   const oldObj = args.old as unknown as Obj | undefined;
+  // Too deep to walk safely (validation refuses such objects): no managedFields, as on failures.
+  if (tooDeep(next) || tooDeep(oldObj)) return [];
   const live: Obj = oldObj === undefined ? { apiVersion: next.apiVersion, kind: next.kind } : clone(oldObj);
   let managed: Managed;
   try {

@@ -4,7 +4,8 @@
 import type { KubeObject } from '@trellis/sdk';
 import type { CompiledSchema, FieldCause, JSONSchemaProps, SchemaContext } from '../contracts.ts';
 import { type CelValidator, compileCelValidator } from './cel/validator.ts';
-import { ErrorType, type FieldError, invalid, toCause } from './field.ts';
+import { ErrorType, type FieldError, forbidden, invalid, toCause } from './field.ts';
+import { maxNestingDepth, tooDeep, tooDeepField } from './json.ts';
 import { compileNode, type Node, validateValue } from './openapi.ts';
 import { readProps } from './props.ts';
 import { type Structural, toStructural } from './structural.ts';
@@ -68,17 +69,22 @@ export class VersionSchema implements CompiledSchema {
   }
 
   prune(obj: KubeObject): { pruned: string[] } {
-    if (this.#preserveUnknown) return { pruned: [] };
+    // Too deep to walk safely: left as is, validate refuses it.
+    if (this.#preserveUnknown || tooDeep(obj)) return { pruned: [] };
     const pruned = prune(obj, this.structural, true);
     dropNonNullableNulls(obj, this.structural);
     return { pruned };
   }
 
   applyDefaults(obj: KubeObject): void {
-    if (this.structural !== undefined) applyDefaults(obj, this.structural);
+    if (this.structural !== undefined && !tooDeep(obj)) applyDefaults(obj, this.structural);
   }
 
   validate(obj: KubeObject, opts: ValidateOptions = {}): FieldCause[] {
+    const deep = tooDeepField(obj);
+    if (deep !== undefined) {
+      return [toCause(forbidden(deep === '' ? '<nil>' : deep, `must not be nested more than ${maxNestingDepth} levels deep`))];
+    }
     try {
       return this.#validate(obj, opts).map(toCause);
     } catch (e) {

@@ -76,7 +76,7 @@ export interface ReadLimits {
   maxDepth: number;
 }
 
-const defaultLimits: ReadLimits = { maxDepth: 256 };
+const defaultLimits: ReadLimits = { maxDepth: 1024 };
 
 function jsonType(v: unknown): string {
   if (v === null) return 'null';

@@ -2,6 +2,7 @@
 // evaluating them against objects (apiextensions-apiserver pkg/apiserver/schema/cel), including
 // transition rules (oldSelf), messageExpression, reason, fieldPath and ratcheting.
 import { type CelEnv, type CelInput, type CelValue, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import type { ParsedExpr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import { create } from '@bufbuild/protobuf';
 import { DurationSchema, TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { child, duplicate, type FieldError, forbidden, index, internalError, invalid, key, OmitValue, required } from '../field.ts';
@@ -10,9 +11,10 @@ import { deepEqualJSON } from '../openapi.ts';
 import type { ValidationRule } from '../props.ts';
 import { compileRe2, Re2SyntaxError } from '../regex.ts';
 import type { Structural } from '../structural.ts';
-import { checkExpr, setRegexValidator, typeString } from './check.ts';
+import { type CheckEnv, type CheckResult, checkExpr, setRegexValidator, typeString } from './check.ts';
 import { type DeclType, escapeIdent, maxRequestSizeBytes, schemaDeclType } from './decl.ts';
 import { kubernetesFuncs, optionalOf } from './library.ts';
+import { maxRecursionDepth, preParseError, recursionError, visitDepth } from './limits.ts';
 
 setRegexValidator((pattern, onError) => {
   try {
@@ -85,6 +87,32 @@ function maxCardinality(minSize: number): number {
   return Math.floor(maxRequestSizeBytes / (minSize + 1));
 }
 
+/**
+ * ParseAndCheck parses and type-checks one expression within cel-go's parser limits, returning
+ * the `ERROR: <input>:…` text when it does not compile.
+ */
+function parseAndCheck(src: string, env: CheckEnv): { parsed: ParsedExpr; checked: CheckResult } | string {
+  const limit = preParseError(src);
+  if (limit !== undefined) return limit;
+  let parsed: ParsedExpr;
+  try {
+    parsed = parse(src);
+  } catch (e) {
+    if (e instanceof RangeError) return recursionError;
+    return parseError(src, e);
+  }
+  if (visitDepth(parsed) > maxRecursionDepth) return recursionError;
+  let checked: CheckResult;
+  try {
+    checked = checkExpr(parsed, env, src);
+  } catch (e) {
+    if (e instanceof RangeError) return recursionError;
+    throw e;
+  }
+  if (checked.errors.length > 0) return formatIssues(src, checked.errors);
+  return { parsed, checked };
+}
+
 /** CompileRules compiles the rules of one schema node against its CEL type. */
 export function compileRules(s: Structural, rules: ValidationRule[], decl: DeclType): CompiledRule[] {
   return rules.map((rule) => compileRule(s, rule, decl));
@@ -106,20 +134,13 @@ function compileRule(s: Structural, rule: ValidationRule, decl: DeclType): Compi
   };
   if (rule.rule.trim() === '') return out;
   const checkEnv = { self: decl, optionalOldSelf: rule.optionalOldSelf === true };
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(rule.rule);
-  } catch (e) {
-    out.error = `compilation failed: ${parseError(rule.rule, e)}`;
+  const compiled = parseAndCheck(rule.rule, checkEnv);
+  if (typeof compiled === 'string') {
+    out.error = `compilation failed: ${compiled}`;
     out.errorType = 'invalid';
     return out;
   }
-  const checked = checkExpr(parsed, checkEnv, rule.rule);
-  if (checked.errors.length > 0) {
-    out.error = `compilation failed: ${formatIssues(rule.rule, checked.errors)}`;
-    out.errorType = 'invalid';
-    return out;
-  }
+  const { parsed, checked } = compiled;
   if (checked.type.k !== 'bool') {
     out.error = 'cel expression must evaluate to a bool';
     out.errorType = 'invalid';
@@ -135,18 +156,12 @@ function compileRule(s: Structural, rule: ValidationRule, decl: DeclType): Compi
     return out;
   }
   if (rule.messageExpression !== '') {
-    let mp: ReturnType<typeof parse>;
-    try {
-      mp = parse(rule.messageExpression);
-    } catch (e) {
-      out.messageError = `messageExpression compilation failed: ${parseError(rule.messageExpression, e)}`;
+    const message = parseAndCheck(rule.messageExpression, checkEnv);
+    if (typeof message === 'string') {
+      out.messageError = `messageExpression compilation failed: ${message}`;
       return out;
     }
-    const mc = checkExpr(mp, checkEnv, rule.messageExpression);
-    if (mc.errors.length > 0) {
-      out.messageError = `messageExpression compilation failed: ${formatIssues(rule.messageExpression, mc.errors)}`;
-      return out;
-    }
+    const { parsed: mp, checked: mc } = message;
     if (mc.type.k !== 'string') {
       out.messageError = 'messageExpression must evaluate to a string';
       return out;
