@@ -4,11 +4,33 @@
 // deleting a Foreground claim waits for the XR and its composed resources; a failing patch shows
 // its step and field path on the claim.
 
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KubeObject } from '@trellis/sdk';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiServerTargets, uniqueName, useKube } from '../harness/targets.ts';
 import { useEngine } from './support/engine.ts';
 import { condition, isCurrentTrue, waitForObject, waitGone } from './support/objects.ts';
+
+const envVar = (name: string): string | undefined => process.env[name];
+const HELM = join(envVar('TRELLIS_CACHE') ?? join(homedir(), '.cache', 'trellis'), 'clients', 'helm-4', 'helm');
+
+/** Helm runs the helm 4 binary installed by test/infra/clients/prepare.sh; a missing binary fails loudly. */
+function helm(args: string[], kubeconfig: string): Promise<{ code: number; out: string }> {
+  if (!existsSync(HELM)) throw new Error(`helm 4 is missing at ${HELM}: run bash test/infra/clients/prepare.sh (npm test does)`);
+  return new Promise((resolve) => {
+    execFile(
+      HELM,
+      [...args, '--kubeconfig', kubeconfig],
+      { env: { ...process.env, HELM_CACHE_HOME: tmpdir(), HELM_CONFIG_HOME: tmpdir(), HELM_DATA_HOME: tmpdir() } },
+      (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), out: `${stdout}${stderr}` });
+      },
+    );
+  });
+}
 
 describe.each(apiServerTargets())('engine: v1 XRD with claims on $name', (target) => {
   const kube = useKube(target, 'eng-claims');
@@ -272,6 +294,29 @@ describe.each(apiServerTargets())('engine: v1 XRD with claims on $name', (target
       (o) => isCurrentTrue(o, 'Ready') && isCurrentTrue(o, 'Synced'),
     );
     expect((fixed?.status as { pipelineResults?: unknown } | undefined)?.pipelineResults).toBeUndefined();
+  });
+
+  it('makes a claim installed by `helm install --wait` Ready before helm returns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trellis-chart-'));
+    try {
+      mkdirSync(join(dir, 'templates'));
+      writeFileSync(join(dir, 'Chart.yaml'), 'apiVersion: v2\nname: bucket\nversion: 0.1.0\n');
+      writeFileSync(
+        join(dir, 'templates', 'claim.yaml'),
+        `apiVersion: ${claimType.apiVersion}\nkind: Bucket\nmetadata:\n  name: from-helm\nspec:\n  color: yellow\n  size: 5\n`,
+      );
+      const res = await helm(
+        ['install', 'bucket', dir, '--namespace', kube.namespace, '--wait', '--timeout', '90s'],
+        target.kubeconfigPath,
+      );
+      expect(res.out).toContain('STATUS: deployed');
+      expect(res.code).toBe(0);
+      const claim = await kube.client.get(claimRef('from-helm'));
+      expect(isCurrentTrue(claim, 'Ready')).toBe(true);
+      expect(claim.status).toMatchObject({ observedColor: 'yellow' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('deletes a Foreground claim only after its XR and composed resources are gone', async () => {

@@ -122,7 +122,7 @@ describe.each(apiServerTargets())('engine: v2 namespaced XRD on $name', (target)
     const cm = await settingsOf('one');
     expect(cm?.metadata.name).toMatch(/^one-[0-9a-f]{12}$/);
     expect(cm?.data).toEqual({ message: 'v1', replicas: '2' });
-    expect((got?.spec as { crossplane: Record<string, unknown> }).crossplane).toMatchObject({
+    expect((got?.spec as { crossplane?: Record<string, unknown> } | undefined)?.crossplane).toMatchObject({
       compositionRef: { name: 'apps' },
       resourceRefs: [{ apiVersion: 'v1', kind: 'ConfigMap', name: cm?.metadata.name }],
     });

@@ -13,6 +13,7 @@ import {
   RevisionType,
   RevisionValidator,
 } from './controllers/composition/reconciler.ts';
+import { withTrellisStatus } from './controllers/definition/extensions.ts';
 import { fallbackCrds, fallbackRevisions } from './controllers/definition/fallback.ts';
 import { type ControllerEngine, type CrdRenderer, DefinitionReconciler, type DefinitionRole } from './controllers/definition/reconciler.ts';
 import {
@@ -94,7 +95,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const events = opts.events ?? newKubeEventRecorder(client, { log: log.with({ component: 'events' }) });
   const manager = new ControllerManager({ newQueue: opts.newQueue, log, metrics });
   const composed = new ComposedWatches(opts.informers, log);
-  const crds = opts.crds ?? fallbackCrds;
+  const crds = withTrellisStatus(opts.crds ?? fallbackCrds);
   const revisions = opts.revisions ?? fallbackRevisions;
   const has = opts.functions.has ?? ((n: string) => opts.functions.resolve(n) !== undefined);
   const catalog: FunctionCatalog = { has };

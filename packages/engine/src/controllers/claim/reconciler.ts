@@ -237,6 +237,7 @@ export class ClaimReconciler {
     }
     const conditions = setConditions(conditionsOf(claim), withObservedGeneration(updates, claim.metadata.generation), this.o.now());
     const next: Record<string, unknown> = { ...status, conditions };
+    if (claim.metadata.generation !== undefined) next.observedGeneration = claim.metadata.generation;
     if (published !== undefined) next.connectionDetails = { lastPublishedTime: published };
     await this.writeStatus(claim, next);
     return {};

@@ -21,8 +21,8 @@ const CLAIM_ONLY = ['compositeDeletePolicy', 'resourceRef', 'writeConnectionSecr
 /** XR machinery a claim must not set on its XR (also not via preserve-unknown-fields). */
 const XR_MACHINERY = ['resourceRefs', 'claimRef', 'compositionRevisionRef', 'writeConnectionSecretToRef', 'environmentConfigRefs'];
 
-/** XR status fields that stay on the XR (the claim has its own). */
-const XR_ONLY_STATUS = ['conditions', 'connectionDetails', 'claimConditionTypes'];
+/** XR status fields that stay on the XR (the claim has its own; observedGeneration is Trellis' kstatus field). */
+const XR_ONLY_STATUS = ['conditions', 'connectionDetails', 'claimConditionTypes', 'observedGeneration'];
 
 /** A ClaimRefValue is the `spec.claimRef` an XR bound to a claim carries. */
 export function claimReference(claim: KubeObject): { apiVersion: string; kind: string; name: string; namespace: string } {

@@ -51,6 +51,7 @@ export function buildXrStatus(input: XrStatusInput): Record<string, unknown> {
   delete base.claimConditionTypes;
   delete base[PipelineResultsField];
   delete base.connectionDetails;
+  delete base.observedGeneration;
 
   const updates: Condition[] = [];
   updates.push(input.circuit?.open === true ? watchCircuitOpen(input.circuit.triggeredBy ?? 'unknown') : watchCircuitClosed());
@@ -86,6 +87,8 @@ export function buildXrStatus(input: XrStatusInput): Record<string, unknown> {
 
   const conditions = setConditions(conditionsOf(xr), withObservedGeneration(updates, gen), input.now);
   const out: Record<string, unknown> = { ...base, conditions };
+  // kstatus (helm --wait, Argo CD) compares status.observedGeneration with metadata.generation.
+  if (gen !== undefined) out.observedGeneration = gen;
   if (claimTypes.size > 0) out.claimConditionTypes = [...claimTypes].sort();
   const results =
     input.results ?? (Array.isArray(current[PipelineResultsField]) ? (current[PipelineResultsField] as PipelineResult[]) : []);

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { asControllerRef, type KubeObject, TrellisError } from '@trellis/sdk';
 import { isPlainObject } from '../../apply/fields.ts';
 import { marshalGoYaml } from '../../render/goyaml.ts';
-import { PipelineResultsField } from '../../status/results.ts';
 import type { RevisionFactory } from '../composition/reconciler.ts';
 import type { CrdRenderer } from './reconciler.ts';
 import { xrdScope } from './xrd.ts';
@@ -11,7 +10,8 @@ import { xrdScope } from './xrd.ts';
  * Minimal stand-ins for the render helper's XRD→CRD generator and revision factory, used only
  * when the engine is started without them. They keep the user's schema and let Crossplane's
  * machinery through (`x-kubernetes-preserve-unknown-fields` on spec and status) instead of
- * injecting upstream's exact fields.
+ * injecting upstream's exact fields. The engine adds its own status fields with
+ * `withTrellisStatus` to whichever renderer it uses.
  */
 export const fallbackCrds: CrdRenderer = {
   composite(xrd) {
@@ -72,10 +72,6 @@ function crdFor(xrd: KubeObject, role: 'composite' | 'claim'): KubeObject {
                   ...userStatus,
                   type: 'object',
                   'x-kubernetes-preserve-unknown-fields': true,
-                  properties: {
-                    ...(isPlainObject(userStatus.properties) ? userStatus.properties : {}),
-                    [PipelineResultsField]: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-                  },
                 },
               },
             },
