@@ -37,9 +37,13 @@ export function goNumber(n: number): string {
 }
 
 const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+const plainASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const plainJSON = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x5b\x5d-\x7e]*$/;
 
 /** GoQuote quotes a string as Go's strconv.Quote (`%q`) does. */
 export function goQuote(s: string): string {
+  // Printable ASCII other than the quote and backslash needs no escaping (the common case).
+  if (plainASCII.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;
@@ -87,28 +91,31 @@ export function goQuote(s: string): string {
   return `${out}"`;
 }
 
-function jsonString(s: string): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const ch = s[i] ?? '';
-    if (c === 0x22) out += '\\"';
-    else if (c === 0x5c) out += '\\\\';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09) out += '\\t';
-    else if (c < 0x20 || c === 0x3c || c === 0x3e || c === 0x26 || c === 0x2028 || c === 0x2029) {
-      out += `\\u${c.toString(16).padStart(4, '0')}`;
-    } else if (c >= 0xd800 && c <= 0xdbff) {
-      const next = s.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        out += ch + (s[i + 1] ?? '');
-        i++;
-      } else out += '\\ufffd';
-    } else if (c >= 0xdc00 && c <= 0xdfff) out += '\\ufffd';
-    else out += ch;
+const jsonEscapes = /["\\<>&\u0000-\u001f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function jsonEscape(c: string): string {
+  switch (c) {
+    case '"':
+      return '\\"';
+    case '\\':
+      return '\\\\';
+    case '\n':
+      return '\\n';
+    case '\r':
+      return '\\r';
+    case '\t':
+      return '\\t';
   }
-  return `${out}"`;
+  const code = c.charCodeAt(0);
+  // A lone surrogate is invalid UTF-8, which Go replaces with U+FFFD.
+  if (code >= 0xd800 && code <= 0xdfff) return '\\ufffd';
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+function jsonString(s: string): string {
+  // Printable ASCII other than `"`, `\`, `<`, `>` and `&` needs no escaping (the common case).
+  if (plainJSON.test(s)) return `"${s}"`;
+  return `"${s.replace(jsonEscapes, jsonEscape)}"`;
 }
 
 /** GoJSON encodes a JSON value as Go's encoding/json Marshal does (map keys sorted, HTML-safe). */
