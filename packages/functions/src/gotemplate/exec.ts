@@ -169,8 +169,22 @@ export function execute(set: TemplateSet, name: string, data: Value, opts: Execu
   if (t === undefined) throw new ExecError(`template: no template "${name}" associated with template "${name}"`);
   const s = new State(set, t, opts.maxOutput ?? 64 * 1024 * 1024);
   s.push('$', data);
-  walk(s, data, t.root);
+  try {
+    walk(s, data, t.root);
+  } catch (e) {
+    throw stackGuard(e, name);
+  }
   return s.out.join('');
+}
+
+/** StackGuard turns a JavaScript stack overflow (deep template recursion) into a template error. */
+function stackGuard(e: unknown, name: string): unknown {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) {
+    return new ExecError(
+      `template: ${name}: exceeded maximum template depth (the JavaScript stack ran out before Go's limit of ${MAX_EXEC_DEPTH})`,
+    );
+  }
+  return e;
 }
 
 /** ExecuteInto runs a named template with the state of an include call (shares limits). */
@@ -570,6 +584,8 @@ function evalCall(
     return (f.fn as (...a: Value[]) => unknown)(...argv);
   } catch (e) {
     if (e instanceof ExecError) throw e;
+    // a stack overflow unwinds to execute(), which reports it once
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw e;
     s.at(node);
     s.errorf(`error calling ${name}: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -240,7 +240,12 @@ export function decodeRequest(buf: Uint8Array): RunFunctionRequest {
     mapValues(x as Record<string, Plain>, (r) => ({ items: ((r.items as Plain[] | undefined) ?? []).map(resourceFromPb) }));
   if (m.extraResources !== undefined) req.extraResources = res(m.extraResources) ?? {};
   if (m.requiredResources !== undefined) req.requiredResources = res(m.requiredResources) ?? {};
-  if (m.credentials !== undefined) req.credentials = m.credentials as RunFunctionRequest['credentials'] & object;
+  if (m.credentials !== undefined) {
+    req.credentials = mapValues(m.credentials as Record<string, Plain>, (c) => {
+      const cd = c.credentialData as { data?: Record<string, Uint8Array> } | undefined;
+      return cd === undefined ? {} : { credentialData: { data: mapValues(cd.data ?? {}, (b) => new Uint8Array(b)) ?? {} } };
+    });
+  }
   if (m.requiredSchemas !== undefined) {
     req.requiredSchemas =
       mapValues(m.requiredSchemas as Record<string, Plain>, (s) =>
