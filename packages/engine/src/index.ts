@@ -43,9 +43,12 @@ export {
 } from './names/names.ts';
 export { dependencyMap, findDependencies } from './render/dependencies.ts';
 export { RenderErrorCode } from './render/errors.ts';
-export { compareKeys, formatNumber, marshalGoYaml } from './render/goyaml.ts';
+export type { GoResolved } from './render/goyaml.ts';
+export { compareKeys, formatFloatG, formatNumber, marshalGoYaml, resolveGoPlain } from './render/goyaml.ts';
+export { parseGoYamlDocuments, parseGoYamlValue } from './render/goyaml-parse.ts';
 export type { PreparedComposite, RenderOutputOptions } from './render/output.ts';
 export {
+  checkObservedResources,
   checkRenderInputs,
   isPaused,
   mergeOverride,
@@ -56,7 +59,7 @@ export {
   replaceConditionTimes,
 } from './render/output.ts';
 export type { LegacyConverter, PipelineStep } from './render/pipeline.ts';
-export { pipelineOf } from './render/pipeline.ts';
+export { convertLegacy, pipelineOf } from './render/pipeline.ts';
 export type { RenderOptions } from './render/render.ts';
 export { compositeConditions, MaxRequirementsIterations, render, stableNAndSomeMore } from './render/render.ts';
 export { checkResponse } from './render/response.ts';
@@ -79,6 +82,7 @@ export type {
 export type { RevisionPlan } from './revision/revision.ts';
 export {
   compositionHash,
+  compositionRevisions,
   latestRevision,
   newCompositionRevision,
   planRevisions,
@@ -115,6 +119,7 @@ export {
   forCompositeResourceClaim,
   XcrdErrorCode,
 } from './xcrd/crd.ts';
+export { xcrdRenderer } from './xcrd/renderer.ts';
 export { CompositeResourceScope, compositeSchemaOf, scopeOf } from './xcrd/scope.ts';
 export type { FieldError } from './xcrd/validate.ts';
 export { assertValidXrd, formatFieldError, validateXrd } from './xcrd/validate.ts';

@@ -206,35 +206,58 @@ function cp(s: string): number {
 // ---------------------------------------------------------------------------------------------
 // yaml.v2 resolve(): does a plain scalar with this text read back as a string?
 
-const RESOLVE_MAP = new Set([
-  'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON',
-  'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF',
-  '', '~', 'null', 'Null', 'NULL',
-  '.nan', '.NaN', '.NAN', '.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF',
-  '<<',
-]); // biome-ignore format: the table mirrors go-yaml's resolve table
-
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 
 function resolvesToString(s: string): boolean {
-  if (s === '') return false;
-  const c = s[0] as string;
-  let hint: 'S' | 'D' | 'M' | '.' | undefined;
-  if (c === '+' || c === '-') hint = 'S';
+  return resolveGoPlain(s).kind === 'str';
+}
+
+/** A GoResolved is what go-yaml v2's resolve() makes of a plain (unquoted, untagged) scalar. */
+export type GoResolved =
+  | { kind: 'null' }
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'int'; value: bigint }
+  | { kind: 'float'; value: number }
+  | { kind: 'timestamp' }
+  | { kind: 'str' };
+
+const RESOLVE_VALUES: Record<string, GoResolved> = {};
+for (const k of ['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'])
+  RESOLVE_VALUES[k] = { kind: 'bool', value: true };
+for (const k of ['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'])
+  RESOLVE_VALUES[k] = { kind: 'bool', value: false };
+for (const k of ['', '~', 'null', 'Null', 'NULL']) RESOLVE_VALUES[k] = { kind: 'null' };
+for (const k of ['.nan', '.NaN', '.NAN']) RESOLVE_VALUES[k] = { kind: 'float', value: Number.NaN };
+for (const k of ['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF']) RESOLVE_VALUES[k] = { kind: 'float', value: Number.POSITIVE_INFINITY };
+for (const k of ['-.inf', '-.Inf', '-.INF']) RESOLVE_VALUES[k] = { kind: 'float', value: Number.NEGATIVE_INFINITY };
+RESOLVE_VALUES['<<'] = { kind: 'str' };
+
+/**
+ * ResolveGoPlain is go-yaml v2's resolve() for a plain scalar: YAML 1.1 booleans (`y`, `yes`,
+ * `on`, ...), nulls, ints in any base (`0x1F`, `0o17`, `017`, `0b1`, underscores allowed),
+ * floats, and timestamps (which Go decodes into interface{} as the original string).
+ */
+export function resolveGoPlain(s: string): GoResolved {
+  const c = s === '' ? '' : (s[0] as string);
+  let hint: 'S' | 'D' | 'M' | '.' | 'N' | undefined;
+  if (s === '') hint = 'N';
+  else if (c === '+' || c === '-') hint = 'S';
   else if (c >= '0' && c <= '9') hint = 'D';
   else if ('yYnNtTfFoO~'.includes(c)) hint = 'M';
   else if (c === '.') hint = '.';
   // go-yaml consults its table only when the first character is a hint, so "<<" is a string.
-  if (hint === undefined) return true;
-  if (RESOLVE_MAP.has(s)) return false;
-  if (hint === 'M') return true;
-  if (hint === '.') return !isGoFloat(s);
-  if (isTimestamp(s)) return false;
+  if (hint === undefined) return { kind: 'str' };
+  const mapped = RESOLVE_VALUES[s];
+  if (mapped !== undefined && s !== '<<') return mapped;
+  if (hint === 'M' || hint === 'N') return { kind: 'str' };
+  if (hint === '.') return isGoFloat(s) ? { kind: 'float', value: Number(s) } : { kind: 'str' };
+  if (isTimestamp(s)) return { kind: 'timestamp' };
   const plain = s.replaceAll('_', '');
-  if (parseGoInt(plain) !== undefined) return false;
-  if (YAML_STYLE_FLOAT.test(plain) && isGoFloat(plain)) return false;
-  return true;
+  const i = parseGoInt(plain);
+  if (i !== undefined) return { kind: 'int', value: i };
+  if (YAML_STYLE_FLOAT.test(plain) && isGoFloat(plain)) return { kind: 'float', value: Number(plain) };
+  return { kind: 'str' };
 }
 
 function isBase60Float(s: string): boolean {

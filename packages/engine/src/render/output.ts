@@ -347,3 +347,22 @@ function dropEmpty(o: JsonObject): JsonObject {
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * CheckObservedResources is `crossplane render`'s check of the observed resources it is given:
+ * none may be controlled by another owner, and a namespaced XR's must be in its namespace.
+ */
+export function checkObservedResources(xr: KubeObject, observed: readonly ObservedComposed[]): void {
+  const problems: string[] = [];
+  const uid = xr.metadata?.uid ?? '';
+  const ns = xr.metadata?.namespace ?? '';
+  for (const o of observed) {
+    const name = o.resource.metadata?.name ?? '';
+    const ctrl = (o.resource.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
+    if (ctrl !== undefined && ctrl.uid !== uid)
+      problems.push(`observed resource ${name} has a controller ref but is not controlled by the XR`);
+    if (ns !== '' && (o.resource.metadata?.namespace ?? '') !== ns)
+      problems.push(`observed resource ${name} is not in the same namespace as the XR`);
+  }
+  if (problems.length > 0) throw new TrellisError(RenderErrorCode.InvalidInput, `invalid observed resources: ${problems.join('; ')}`);
+}

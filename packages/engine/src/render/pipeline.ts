@@ -1,4 +1,4 @@
-import type { JsonObject } from '@trellis/functions';
+import { convertResourcesComposition, type JsonObject } from '@trellis/functions';
 import { type KubeObject, TrellisError } from '@trellis/sdk';
 import { RenderErrorCode } from './errors.ts';
 
@@ -29,11 +29,18 @@ export interface PipelineStep {
 export type LegacyConverter = (composition: KubeObject) => KubeObject;
 
 /**
- * PipelineOf returns a Composition's pipeline, checking each step's shape and that step names are
- * unique. Legacy `mode: Resources` Compositions go through `convert` first. Errors name the
- * Composition and the field path (ENGINE_RENDER_INVALID_INPUT).
+ * ConvertLegacy is the default LegacyConverter: the functions package's converter, which targets
+ * the built-in patch-and-transform (and function-environment-configs for a native environment).
  */
-export function pipelineOf(composition: KubeObject, convert?: LegacyConverter): PipelineStep[] {
+export const convertLegacy: LegacyConverter = (c) => convertResourcesComposition(c as JsonObject).composition as KubeObject;
+
+/**
+ * PipelineOf returns a Composition's pipeline, checking each step's shape and that step names are
+ * unique. Legacy `mode: Resources` Compositions go through `convert` first (default
+ * {@link convertLegacy}). Errors name the Composition and the field path
+ * (ENGINE_RENDER_INVALID_INPUT).
+ */
+export function pipelineOf(composition: KubeObject, convert: LegacyConverter = convertLegacy): PipelineStep[] {
   const name = composition.metadata?.name ?? '';
   const invalid = (msg: string): TrellisError =>
     new TrellisError(RenderErrorCode.InvalidInput, `invalid ${composition.kind || 'Composition'} "${name}": ${msg}`);
@@ -41,8 +48,19 @@ export function pipelineOf(composition: KubeObject, convert?: LegacyConverter): 
   if (!isObject(spec)) throw invalid('spec: Required value');
   const mode = spec.mode;
   if (mode === 'Resources' || (mode === undefined && spec.pipeline === undefined && Array.isArray(spec.resources))) {
-    if (convert === undefined) throw invalid('spec.mode: Resources compositions need the legacy converter');
-    return pipelineOf(convert(composition));
+    let converted: KubeObject;
+    try {
+      converted = convert(composition);
+    } catch (err) {
+      throw new TrellisError(
+        RenderErrorCode.InvalidInput,
+        `invalid ${composition.kind || 'Composition'} "${name}": cannot convert mode Resources to a pipeline`,
+        {
+          cause: err,
+        },
+      );
+    }
+    return pipelineOf(converted, convert);
   }
   if (mode !== undefined && mode !== 'Pipeline')
     throw invalid(`spec.mode: Unsupported value: ${JSON.stringify(mode)}: supported values: "Pipeline", "Resources"`);

@@ -213,3 +213,9 @@ function str(v: unknown): string {
 function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** CompositionRevisions is the revision factory the Composition controller uses. */
+export const compositionRevisions = {
+  hash: compositionHash,
+  build: newCompositionRevision,
+};
