@@ -95,14 +95,21 @@ export async function waitForObject(
   check: (o: KubeObject) => boolean,
   timeoutMs = 60_000,
 ): Promise<KubeObject> {
-  return waitFor(
-    `${ref.kind} "${ref.name}" ${what}`,
-    async () => {
-      const o = await client.getIfExists(ref);
-      return o !== undefined && check(o) ? o : undefined;
-    },
-    { timeoutMs, intervalMs: 200 },
-  );
+  let last: KubeObject | undefined;
+  try {
+    return await waitFor(
+      `${ref.kind} "${ref.name}" ${what}`,
+      async () => {
+        const o = await client.getIfExists(ref);
+        last = o;
+        return o !== undefined && check(o) ? o : undefined;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+  } catch (err) {
+    const conds = JSON.stringify((last?.status as { conditions?: unknown } | undefined)?.conditions ?? null);
+    throw new Error(`${(err as Error).message}; last conditions: ${conds}`);
+  }
 }
 
 /** WaitForGone polls until an object no longer exists. */

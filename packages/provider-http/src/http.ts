@@ -53,9 +53,12 @@ export async function send(req: HttpRequest, signal: AbortSignal, transport: Tra
   } catch (err) {
     if (signal.aborted)
       throw new TrellisError(HttpCode.Timeout, `${what}: no response before the deadline`, { cause: err, details: { retry: 'backoff' } });
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new TrellisError(HttpCode.Unreachable, `${what}: cannot connect: ${why}`, { cause: err, details: { retry: 'backoff' } });
+    // fetch wraps the system error ("connect ECONNREFUSED 127.0.0.1:1") in a bare "fetch failed".
+    const inner = (err as { cause?: unknown }).cause;
+    throw new TrellisError(HttpCode.Unreachable, `${what}: cannot connect`, {
+      cause: inner instanceof Error ? inner : err,
+      details: { retry: 'backoff' },
+    });
   }
   const text = await readLimited(res, what, signal);
   const type = res.headers.get('content-type') ?? '';
