@@ -241,10 +241,11 @@ export function decodeRequest(buf: Uint8Array): RunFunctionRequest {
   if (m.extraResources !== undefined) req.extraResources = res(m.extraResources) ?? {};
   if (m.requiredResources !== undefined) req.requiredResources = res(m.requiredResources) ?? {};
   if (m.credentials !== undefined) {
-    req.credentials = mapValues(m.credentials as Record<string, Plain>, (c) => {
-      const cd = c.credentialData as { data?: Record<string, Uint8Array> } | undefined;
-      return cd === undefined ? {} : { credentialData: { data: mapValues(cd.data ?? {}, (b) => new Uint8Array(b)) ?? {} } };
-    });
+    req.credentials =
+      mapValues(m.credentials as Record<string, Plain>, (c) => {
+        const cd = c.credentialData as { data?: Record<string, Uint8Array> } | undefined;
+        return cd === undefined ? {} : { credentialData: { data: mapValues(cd.data ?? {}, (b) => new Uint8Array(b)) ?? {} } };
+      }) ?? {};
   }
   if (m.requiredSchemas !== undefined) {
     req.requiredSchemas =
