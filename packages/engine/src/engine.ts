@@ -1,4 +1,4 @@
-import type { Informer, InformerFactory, KubeClient, TypeRef } from '@trellis/kube';
+import { type Informer, type InformerFactory, type KubeClient, newWorkQueue, type TypeRef } from '@trellis/kube';
 import { type EventRecorder, type KubeObject, type Logger, nopLogger, objectKey, TrellisError, wrap } from '@trellis/sdk';
 import { ClaimReconciler } from './controllers/claim/reconciler.ts';
 import type { Composer } from './controllers/composite/composer.ts';
@@ -46,8 +46,11 @@ export interface EngineOptions {
   /** Client talks to the API server; the engine wraps it to count requests in its metrics. */
   client: KubeClient;
   informers: InformerFactory;
-  /** NewQueue makes one work queue per controller (`newWorkQueue` from @trellis/kube). */
-  newQueue: QueueFactory;
+  /**
+   * NewQueue makes one work queue per controller. Default: @trellis/kube's `newWorkQueue` with a
+   * per-key backoff from 250 ms to 30 s.
+   */
+  newQueue?: QueueFactory;
   functions: EngineFunctions;
   log?: Logger;
   metrics?: EngineMetrics;
@@ -93,7 +96,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const log = opts.log ?? nopLogger;
   const client = instrumentKubeClient(opts.client, metrics);
   const events = opts.events ?? newKubeEventRecorder(client, { log: log.with({ component: 'events' }) });
-  const manager = new ControllerManager({ newQueue: opts.newQueue, log, metrics });
+  const newQueue = opts.newQueue ?? (() => newWorkQueue({ baseDelayMs: 250, maxDelayMs: 30_000, qps: 50, burst: 500 }));
+  const manager = new ControllerManager({ newQueue, log, metrics });
   const composed = new ComposedWatches(opts.informers, log);
   const crds = withTrellisStatus(opts.crds ?? fallbackCrds);
   const revisions = opts.revisions ?? fallbackRevisions;
@@ -143,6 +147,19 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     }
   }
 
+  /**
+   * Served waits for discovery to know a kind before an informer is made for it: an informer whose
+   * first list fails because the kind is unknown stops for good, and the factory keeps it.
+   */
+  async function served(type: TypeRef): Promise<void> {
+    try {
+      await client.resourceFor(type);
+    } catch (err) {
+      client.invalidateDiscovery();
+      throw wrap(err, `${type.kind}.${type.apiVersion} is not served yet`);
+    }
+  }
+
   /** StartedOrCleanedUp stops a half-started controller when its informers cannot start. */
   async function startedOrCleanedUp(name: string, start: () => Promise<unknown>): Promise<void> {
     try {
@@ -164,6 +181,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     const xrType: TypeRef = { apiVersion: type.apiVersion, kind: type.kind };
     const scope = xrdScope(xrd);
     const schema = schemaOf(scope);
+    await served(xrType);
     const xrs = opts.informers.informerFor<KubeObject>(xrType);
     const circuit = newCircuitBreaker();
     const composer =
@@ -242,6 +260,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       throw new TrellisError('ENGINE_XRD_INVALID', `CompositeResourceDefinition "${xrdName}" offers no claims`);
     const claimT: TypeRef = { apiVersion: ct.apiVersion, kind: ct.kind };
     const xrT: TypeRef = { apiVersion: xt.apiVersion, kind: xt.kind };
+    await served(claimT);
+    await served(xrT);
     const claims = opts.informers.informerFor<KubeObject>(claimT);
     const xrs = opts.informers.informerFor<KubeObject>(xrT);
     const reconciler = new ClaimReconciler({

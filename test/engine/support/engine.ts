@@ -5,11 +5,10 @@
 import { type Engine, type EngineMetrics, newEngineMetrics, startEngine } from '@trellis/engine';
 import type { CompositionFunction } from '@trellis/functions';
 import { PatchAndTransform } from '@trellis/functions';
-import type { InformerFactory, KubeClient } from '@trellis/kube';
+import { type InformerFactory, type KubeClient, newInformerFactory, newWorkQueue } from '@trellis/kube';
 import { jsonLogger, type KubeObject, nopLogger } from '@trellis/sdk';
 import { afterAll, beforeAll } from 'vitest';
 import { installCrossplaneCrds } from './crossplane-crds.ts';
-import { newInformerFactory, newWorkQueue } from './kube-shim.ts';
 
 const env = (name: string): string | undefined => process.env[name];
 
@@ -43,12 +42,12 @@ export function useEngine(client: () => KubeClient, selector: string): EngineFix
   beforeAll(async () => {
     const c = client();
     await installCrossplaneCrds(c);
-    informers = newInformerFactory(c);
     const log = env('TRELLIS_TEST_LOG') === '1' ? jsonLogger((l) => process.stderr.write(`${l}\n`), { debug: true }) : nopLogger;
+    informers = newInformerFactory(c, { log: log.with({ component: 'informers' }) });
     engine = await startEngine({
       client: c,
       informers,
-      newQueue: () => newWorkQueue({ baseDelayMs: 100, maxDelayMs: 5_000 }),
+      newQueue: () => newWorkQueue({ baseDelayMs: 100, maxDelayMs: 5_000, qps: 100, burst: 1000 }),
       functions: { resolve: builtins() },
       metrics,
       log,
