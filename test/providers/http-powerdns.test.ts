@@ -109,15 +109,18 @@ describe('provider-http with PowerDNS', () => {
         ],
       }),
     });
-    const deadline = Date.now() + 10_000;
+    const t0 = Date.now();
+    const deadline = t0 + 10_000;
     for (;;) {
       const got = (await pdnsGet(`/zones/${zoneName}?rrset_name=www.${zoneName}&rrset_type=A`)).body as {
         rrsets: { ttl: number; records: { content: string }[] }[];
       };
       if (got.rrsets[0]?.records[0]?.content === '192.0.2.10' && got.rrsets[0]?.ttl === 300) break;
       if (Date.now() > deadline) throw new Error(`drift not corrected: ${JSON.stringify(got.rrsets)}`);
-      await new Promise((res) => setTimeout(res, 200));
+      await new Promise((res) => setTimeout(res, 100));
     }
+    // Found and corrected within one poll interval (3 s + 10 % jitter) plus one reconcile.
+    expect(Date.now() - t0).toBeLessThan(3_000 * 1.1 + 1_500);
 
     await client.delete({ ...rrsetType, name: r });
     await client.delete({ ...zoneType, name: z });

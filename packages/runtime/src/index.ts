@@ -69,7 +69,16 @@ export {
   UsageLabel,
 } from './providerconfig.ts';
 export type { ManagedKind, ManagedReconciler, ManagedReconcilerOptions } from './reconciler.ts';
-export { EventReason, ExternalNameSource, errCreateIncomplete, managedFinalizer, newManagedReconciler } from './reconciler.ts';
+export {
+  EventReason,
+  ExternalNameSource,
+  errCreateIncomplete,
+  managedFinalizer,
+  newManagedReconciler,
+  observeMatched,
+  updateRequested,
+  updateRestricted,
+} from './reconciler.ts';
 export type { ReferenceResolver, ReferenceSpec } from './references.ts';
 export { apiReferenceResolver, nopResolver } from './references.ts';
 export type { TargetClients } from './target.ts';

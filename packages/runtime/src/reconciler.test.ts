@@ -178,6 +178,7 @@ const cases: Record<string, Case> = {
       conditions: [
         { type: 'Ready', status: 'True', reason: 'Available' },
         { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' },
+        { type: 'UpToDate', status: 'True', reason: 'ObserveMatched' },
       ],
       externalName: 'id-7',
       finalizer: true,
@@ -188,7 +189,16 @@ const cases: Record<string, Case> = {
     mr: thing({ annotations: { [Annotation.ExternalName]: 'id-7' }, finalizers: [managedFinalizer] }),
     externalName: 'server',
     setup: (w) => w.things.set('id-7', { value: 'changed out of band' }),
-    want: { result: pollReady, calls: ['connect', 'observe', 'update', 'disconnect'], finalizer: true },
+    want: {
+      result: pollReady,
+      calls: ['connect', 'observe', 'update', 'disconnect'],
+      finalizer: true,
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'Available' },
+        { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' },
+        { type: 'UpToDate', status: 'False', reason: 'UpdateRequested' },
+      ],
+    },
   },
   DriftWithoutUpdatePolicy: {
     reason: 'drift is only reported when the policies do not allow Update',
@@ -199,7 +209,15 @@ const cases: Record<string, Case> = {
     }),
     externalName: 'server',
     setup: (w) => w.things.set('id-7', { value: 'changed out of band' }),
-    want: { result: pollReady, calls: ['connect', 'observe', 'disconnect'] },
+    want: {
+      result: pollReady,
+      calls: ['connect', 'observe', 'disconnect'],
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'Available' },
+        { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' },
+        { type: 'UpToDate', status: 'False', reason: 'UpdateRestricted' },
+      ],
+    },
   },
   CreateIncompleteServerNamed: {
     reason: 'an interrupted create of a server-named kind stops and asks a person',

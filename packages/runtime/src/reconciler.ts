@@ -17,6 +17,7 @@ import {
   formatError,
   nopLogger,
   nopRecorder,
+  oneLine,
   reconcileError,
   reconcilePaused,
   reconcileSuccess,
@@ -144,6 +145,22 @@ export const EventReason = {
   NotAdopted: 'ExternalResourceNotAdopted',
   Adopted: 'AdoptedExternalResource',
 } as const;
+
+/** ObserveMatched: `UpToDate=True` (crossplane apis/core/v2): Observe found the resource as desired. */
+export function observeMatched(): Condition {
+  return { type: 'UpToDate', status: 'True', reason: 'ObserveMatched' };
+}
+
+/** UpdateRequested: `UpToDate=False`: drift was found and Update was called. */
+export function updateRequested(): Condition {
+  return { type: 'UpToDate', status: 'False', reason: 'UpdateRequested' };
+}
+
+/** UpdateRestricted: `UpToDate=False`: drift was found and the management policies forbid Update. */
+export function updateRestricted(diff: string | undefined): Condition {
+  const c: Condition = { type: 'UpToDate', status: 'False', reason: 'UpdateRestricted' };
+  return diff === undefined || diff === '' ? c : { ...c, message: oneLine(`the external resource differs: ${diff}`).slice(0, 1000) };
+}
 
 /** The message upstream uses when a Create's result is unknown (kept verbatim: people search for it). */
 export const errCreateIncomplete =
@@ -503,13 +520,14 @@ class Reconcile {
       }
     }
     if (obs.resourceUpToDate) {
-      markConditions(this.mr, reconcileSuccess());
+      markConditions(this.mr, reconcileSuccess(), observeMatched());
       return this.finish(this.pollResult());
     }
     if (obs.diff !== undefined && obs.diff !== '') this.log.debug('External resource differs from desired state', { diff: obs.diff });
     if (!this.policy.shouldUpdate()) {
+      // Drift is tolerated, and reported: UpToDate=False/UpdateRestricted says what differs.
       this.log.debug('Skipping update due to managementPolicies');
-      markConditions(this.mr, reconcileSuccess());
+      markConditions(this.mr, reconcileSuccess(), updateRestricted(obs.diff));
       return this.finish(this.pollResult());
     }
     return this.update(external);
@@ -624,7 +642,7 @@ class Reconcile {
       return this.fail(err, EventReason.CannotPublish, undefined);
     }
     this.record('Normal', EventReason.Updated, 'Successfully requested update of external resource');
-    markConditions(this.mr, reconcileSuccess());
+    markConditions(this.mr, reconcileSuccess(), updateRequested());
     return this.finish(this.pollResult());
   }
 
