@@ -204,10 +204,7 @@ function prepare(c: Case, mode: 'results' | 'full'): Prepared {
     writeFileSync(join(dir, 'required.yaml'), required.map((d) => stringify(d)).join('---\n'));
     args.push('-e', join(dir, 'required.yaml'));
   }
-  if (existsSync(join(c.dir, 'context.json'))) {
-    const ctx = JSON.parse(readFileSync(join(c.dir, 'context.json'), 'utf8')) as Obj;
-    for (const [k, v] of Object.entries(ctx)) args.push(`--context-values=${k}=${JSON.stringify(v)}`);
-  }
+  args.push(...extraArgs(c));
   args.push(...(mode === 'results' ? ['-r', '-c'] : ['-x']));
   return { args };
 }
@@ -347,16 +344,25 @@ describe('trellis render equals crossplane render', () => {
   );
 });
 
+/** ExtraArgs are the optional inputs of a case: context values, the XRD, function credentials. */
+function extraArgs(c: Case): string[] {
+  const args: string[] = [];
+  if (existsSync(join(c.dir, 'context.json'))) {
+    const ctx = JSON.parse(readFileSync(join(c.dir, 'context.json'), 'utf8')) as Obj;
+    for (const [k, v] of Object.entries(ctx)) args.push(`--context-values=${k}=${JSON.stringify(v)}`);
+  }
+  if (existsSync(join(c.dir, 'xrd.yaml'))) args.push(`--xrd=${join(c.dir, 'xrd.yaml')}`);
+  if (existsSync(join(c.dir, 'credentials.yaml'))) args.push(`--function-credentials=${join(c.dir, 'credentials.yaml')}`);
+  return args;
+}
+
 /** PrepareOurs builds arguments for cases without an upstream oracle (built-ins run in-process). */
 function prepareOurs(c: Case, mode: 'results' | 'full'): string[] {
   const args = [join(c.dir, 'xr.yaml'), join(c.dir, 'composition.yaml')];
   if (existsSync(join(c.dir, 'functions.yaml'))) args.push(join(c.dir, 'functions.yaml'));
   if (existsSync(join(c.dir, 'observed.yaml'))) args.push('-o', join(c.dir, 'observed.yaml'));
   if (existsSync(join(c.dir, 'required.yaml'))) args.push('-e', join(c.dir, 'required.yaml'));
-  if (existsSync(join(c.dir, 'context.json'))) {
-    const ctx = JSON.parse(readFileSync(join(c.dir, 'context.json'), 'utf8')) as Obj;
-    for (const [k, v] of Object.entries(ctx)) args.push(`--context-values=${k}=${JSON.stringify(v)}`);
-  }
+  args.push(...extraArgs(c));
   args.push(...(mode === 'results' ? ['-r', '-c'] : ['-x']));
   return args;
 }

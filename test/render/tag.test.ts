@@ -34,7 +34,11 @@ function toProtoJson(req: RunFunctionRequest): unknown {
     ...(req.context === undefined ? {} : { context: req.context }),
     ...(req.credentials === undefined
       ? {}
-      : { credentials: Object.fromEntries(Object.entries(req.credentials).map(([k, v]) => [k, { credentialData: { data: b64(v.credentialData?.data) } }])) }),
+      : {
+          credentials: Object.fromEntries(
+            Object.entries(req.credentials).map(([k, v]) => [k, { credentialData: { data: b64(v.credentialData?.data) } }]),
+          ),
+        }),
     ...(req.requiredResources === undefined ? {} : { requiredResources: resources(req.requiredResources) }),
     ...(req.extraResources === undefined ? {} : { extraResources: resources(req.extraResources) }),
   };
@@ -45,7 +49,15 @@ const handWritten: RunFunctionRequest[] = [
   { observed: { composite: { resource: {} } }, desired: {} },
   {
     observed: {
-      composite: { resource: { apiVersion: 'example.org/v1', kind: 'XApp', metadata: { name: 'a', labels: { b: '1', a: '2' } }, spec: { n: 1.5, i: 3, z: 0, big: 1e300, tiny: 5e-324, t: true, nil: null, l: [1, 'x', [], {}] } }, connectionDetails: { pw: new Uint8Array([0, 1, 255]) } },
+      composite: {
+        resource: {
+          apiVersion: 'example.org/v1',
+          kind: 'XApp',
+          metadata: { name: 'a', labels: { b: '1', a: '2' } },
+          spec: { n: 1.5, i: 3, z: 0, big: 1e300, tiny: 5e-324, t: true, nil: null, l: [1, 'x', [], {}] },
+        },
+        connectionDetails: { pw: new Uint8Array([0, 1, 255]) },
+      },
       resources: { zeta: { resource: { k: 'v' } }, alpha: { resource: { k: '日本', e: '😀' }, connectionDetails: {} } },
     },
     desired: { composite: { resource: { status: {} }, ready: 'READY_TRUE' }, resources: { x: { resource: {}, ready: 'READY_FALSE' } } },
@@ -66,24 +78,36 @@ describe('request tag matches upstream', () => {
   it('for generated observed and desired states', async () => {
     const json = fc.letrec((tie) => ({
       // JSON cannot carry -0, so the oracle would see 0: generate no negative zeros.
-      value: fc.oneof({ depthSize: 'small' }, fc.string({ unit: 'grapheme', maxLength: 12 }), fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)), fc.boolean(), fc.constant(null), tie('list'), tie('map')),
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'grapheme', maxLength: 12 }),
+        fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)),
+        fc.boolean(),
+        fc.constant(null),
+        tie('list'),
+        tie('map'),
+      ),
       list: fc.array(tie('value'), { maxLength: 4 }),
       map: fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 5 }),
     }));
     const obj = fc.dictionary(fc.string({ maxLength: 8 }), json.value, { maxKeys: 6 });
-    const reqs = fc.sample(
-      fc.record({ xr: obj, names: fc.array(fc.string({ maxLength: 6 }), { maxLength: 4 }), ctx: fc.option(obj, { nil: undefined }) }),
-      { numRuns: 200, seed: 7 },
-    ).map(({ xr, names, ctx }): RunFunctionRequest => {
-      const req: RunFunctionRequest = {
-        observed: { composite: { resource: xr as Record<string, unknown> } },
-        desired: { resources: Object.fromEntries(names.map((n) => [n, { resource: xr as Record<string, unknown> }])) },
-      };
-      if (ctx !== undefined) req.context = ctx as Record<string, unknown>;
-      return req;
-    });
+    const reqs = fc
+      .sample(
+        fc.record({ xr: obj, names: fc.array(fc.string({ maxLength: 6 }), { maxLength: 4 }), ctx: fc.option(obj, { nil: undefined }) }),
+        { numRuns: 200, seed: 7 },
+      )
+      .map(({ xr, names, ctx }): RunFunctionRequest => {
+        const req: RunFunctionRequest = {
+          observed: { composite: { resource: xr as Record<string, unknown> } },
+          desired: { resources: Object.fromEntries(names.map((n) => [n, { resource: xr as Record<string, unknown> }])) },
+        };
+        if (ctx !== undefined) req.context = ctx as Record<string, unknown>;
+        return req;
+      });
     const answers = await askOracle(reqs.map((r) => ({ op: 'tag', json: toProtoJson(r) })));
-    const problems = reqs.flatMap((r, i) => (answers[i]?.err !== undefined || answers[i]?.out !== requestTag(r) ? [`${i}: ${answers[i]?.err ?? 'tag differs'}`] : []));
+    const problems = reqs.flatMap((r, i) =>
+      answers[i]?.err !== undefined || answers[i]?.out !== requestTag(r) ? [`${i}: ${answers[i]?.err ?? 'tag differs'}`] : [],
+    );
     expect(problems.slice(0, 5)).toEqual([]);
   });
 });
