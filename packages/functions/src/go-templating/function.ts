@@ -24,6 +24,7 @@ import {
   type Value,
 } from '../gotemplate/exec.ts';
 import { sprigFuncs } from '../gotemplate/sprig.ts';
+import { parseGoDuration } from '../sequencer/duration.ts';
 import { marshalYamlV3 } from '../gotemplate/yamlv3.ts';
 import type { CompositionFunction, FunctionCondition, Resource, RunFunctionRequest, RunFunctionResponse } from '../protocol/types.ts';
 import { fatal, responseTo } from '../response.ts';
@@ -36,6 +37,8 @@ const SYSTEM_CONDITIONS = new Set(['Ready', 'Synced', 'Healthy', 'UpToDate', 'Re
 
 interface GoTemplateInput {
   source?: string;
+  /** Response TTL as a Go duration (function-go-templating after v0.12). */
+  ttl?: string;
   inline?: { template?: string; templates?: string[] };
   environment?: { key?: string };
   delims?: { left?: string; right?: string };
@@ -146,6 +149,13 @@ function customFuncs(setRef: { set?: TemplateSet }, depthRef: { n: number }): Re
       params: ['map', 'string'],
       fn: ((req: JsonMap, name: string) => {
         const v = fpGet(req, `observed.resources[${name}]resource`);
+        return isMap(v) ? v : null;
+      }) as never,
+    },
+    getComposedConnectionDetails: {
+      params: ['map', 'string'],
+      fn: ((req: JsonMap, name: string) => {
+        const v = fpGet(req, `observed.resources[${name}]connectionDetails`);
         return isMap(v) ? v : null;
       }) as never,
     },
@@ -317,6 +327,13 @@ export interface GoTemplatingOptions {
 export function runGoTemplating(req: RunFunctionRequest, opts: GoTemplatingOptions = {}): RunFunctionResponse {
   const rsp = responseTo(req, 60);
   const input = (req.input ?? {}) as GoTemplateInput;
+  if (typeof input.ttl === 'string' && input.ttl !== '') {
+    try {
+      rsp.meta = { ...(rsp.meta ?? {}), ttlSeconds: parseGoDuration(input.ttl) };
+    } catch {
+      // upstream ignores a TTL it cannot parse
+    }
+  }
   let text: string;
   try {
     text = templateText(input, req);
