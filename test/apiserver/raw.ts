@@ -143,6 +143,18 @@ export class RawClient {
   }
 }
 
+/** Sub returns a top-level object field of a response body (empty when absent). */
+export function sub(r: RawResponse, key: string): Record<string, unknown> {
+  const v = r.json?.[key];
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+}
+
+/** Items returns a list response's items. */
+export function items(r: RawResponse): Array<Record<string, unknown> & { metadata: Record<string, unknown> }> {
+  const v = r.json?.items;
+  return Array.isArray(v) ? (v as Array<Record<string, unknown> & { metadata: Record<string, unknown> }>) : [];
+}
+
 /** StatusOf reduces a Status body to what the suites compare. */
 export function statusOf(r: RawResponse): { code: number; reason: string | undefined; causes: unknown } {
   const details = r.json?.details as { causes?: unknown } | undefined;

@@ -84,6 +84,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const host = opts.host ?? '127.0.0.1';
   const tls = opts.tls ?? true;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const t0 = performance.now();
+  const phase = (name: string): void => log.debug('start-up phase done', { phase: name, ms: Math.round(performance.now() - t0) });
   const releaseLock = acquireLock(dataDir);
   let store: Store | undefined;
   try {
@@ -95,6 +97,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       ...(opts.historySize === undefined ? {} : { historySize: opts.historySize }),
       ...(opts.snapshotBytes === undefined ? {} : { snapshotBytes: opts.snapshotBytes }),
     });
+    phase('store recovered');
     const registry = new Registry();
     const rest = new Rest({ store, registry, log });
     await ensureDefaultNamespaces(rest);
@@ -104,6 +107,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     crds.start();
     gc.start();
     namespaces.start();
+    phase('controllers started');
     const metrics = new Metrics();
     const s = store;
     metrics.addGauges(() => [
@@ -162,6 +166,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       );
       server.listen(port, host, () => resolvePromise());
     });
+    phase('listening');
     const addr = server.address();
     if (addr !== null && typeof addr === 'object') port = addr.port;
     const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

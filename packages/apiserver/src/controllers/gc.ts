@@ -42,8 +42,6 @@ const deleteOpts = (policy: DeleteOpts['propagationPolicy']): DeleteOpts => ({
 export class GarbageCollector {
   private readonly rest: Rest;
   private readonly queue: KeyQueue;
-  /** byUid maps an object's uid to where it lives. */
-  private readonly byUid = new Map<string, Loc>();
   /** dependents maps an owner uid to the keys of objects that reference it. */
   private readonly dependents = new Map<string, Set<string>>();
   private unsubscribe: () => void = () => {};
@@ -54,14 +52,15 @@ export class GarbageCollector {
   }
 
   start(): void {
+    // Only objects that mention ownerReferences or deletionTimestamp are parsed: a cheap scan keeps
+    // a restart over many objects fast. Everything found is re-checked (work a crash interrupted).
     for (const bucket of this.rest.store.bucketNames()) {
-      for (const o of this.rest.store.list(bucket)) this.index(o, undefined);
-    }
-    // Re-check everything that has owners or is being deleted (work that a crash interrupted).
-    for (const bucket of this.rest.store.bucketNames()) {
-      for (const o of this.rest.store.list(bucket)) {
-        if (o.meta.ownerReferences !== undefined || o.meta.deletionTimestamp !== undefined) this.queue.add(locKey(o));
-      }
+      this.rest.store.each(bucket, (o) => {
+        const owned = o.mentions('ownerReferences');
+        if (owned) this.index(o, undefined);
+        const deleting = o.mentions('deletionTimestamp') && o.meta.deletionTimestamp !== undefined;
+        if ((owned && o.meta.ownerReferences !== undefined) || deleting) this.queue.add(locKey(o));
+      });
     }
     this.unsubscribe = this.rest.store.subscribe('*', (ev) => this.onEvent(ev));
   }
@@ -78,7 +77,6 @@ export class GarbageCollector {
   private index(o: StoredObject, prev: StoredObject | undefined): void {
     const key = locKey(o);
     if (prev !== undefined) for (const r of prev.meta.ownerReferences ?? []) this.dependents.get(r.uid)?.delete(key);
-    if (o.meta.uid !== '') this.byUid.set(o.meta.uid, { bucket: o.bucket, namespace: o.namespace, name: o.name });
     for (const r of o.meta.ownerReferences ?? []) {
       let set = this.dependents.get(r.uid);
       if (set === undefined) {
@@ -91,8 +89,6 @@ export class GarbageCollector {
 
   private unindex(o: StoredObject): void {
     const key = locKey(o);
-    const at = this.byUid.get(o.meta.uid);
-    if (at !== undefined && locKey(at) === key) this.byUid.delete(o.meta.uid);
     for (const r of o.meta.ownerReferences ?? []) {
       const set = this.dependents.get(r.uid);
       set?.delete(key);
@@ -107,7 +103,7 @@ export class GarbageCollector {
       // Its dependents may now be orphaned; its owners may be waiting for it (foreground).
       for (const d of this.dependents.get(ev.object.meta.uid) ?? []) this.queue.add(d);
       for (const r of ev.object.meta.ownerReferences ?? []) {
-        const owner = this.byUid.get(r.uid);
+        const owner = this.locate(ev.object, r);
         if (owner !== undefined) this.queue.add(locKey(owner));
       }
       return;
@@ -118,7 +114,7 @@ export class GarbageCollector {
     // An owner that changed ownerReferences of dependents (or was re-created) may unblock others.
     if (ev.prev !== undefined) {
       for (const r of ev.prev.meta.ownerReferences ?? []) {
-        const owner = this.byUid.get(r.uid);
+        const owner = this.locate(ev.prev, r);
         if (owner !== undefined) this.queue.add(locKey(owner));
       }
     }
@@ -149,17 +145,22 @@ export class GarbageCollector {
   }
 
   /** OwnerState classifies a reference: the owner exists, is gone, is waiting for its dependents, or cannot be resolved. */
+  /**
+   * Locate finds where the owner a reference names would live, as the real garbage collector
+   * does: by group, kind and name (in the dependent's namespace for a namespaced owner).
+   */
+  private locate(dep: StoredObject, ref: OwnerReference): Loc | undefined {
+    const group = ref.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
+    const rt = this.rest.registry.lookupGroupKind(group, ref.kind);
+    if (rt === undefined) return undefined;
+    return { bucket: rt.bucket, namespace: rt.namespaced ? dep.namespace : '', name: ref.name };
+  }
+
   private ownerState(dep: StoredObject, ref: OwnerReference): 'solid' | 'dangling' | 'waiting' | 'unknown' {
-    const at = this.byUid.get(ref.uid);
-    if (at === undefined) {
-      const apiVersion = ref.apiVersion;
-      const rt = this.rest.registry.lookupKind(apiVersion, ref.kind);
-      return rt === undefined ? 'unknown' : 'dangling';
-    }
+    const at = this.locate(dep, ref);
+    if (at === undefined) return 'unknown';
     const owner = this.rest.store.get(at.bucket, at.namespace, at.name);
-    if (owner === undefined) return 'dangling';
-    if (owner.name !== ref.name) return 'dangling';
-    if (owner.namespace !== '' && owner.namespace !== dep.namespace) return 'dangling';
+    if (owner === undefined || owner.meta.uid !== ref.uid) return 'dangling';
     if (owner.meta.deletionTimestamp !== undefined && (owner.meta.finalizers ?? []).includes('foregroundDeletion')) return 'waiting';
     return 'solid';
   }

@@ -82,6 +82,17 @@ export class Registry {
     return undefined;
   }
 
+  /** LookupGroupKind returns a served type of a group and kind, at any version (the storage one when served). */
+  lookupGroupKind(group: string, kind: string): ResourceType | undefined {
+    let found: ResourceType | undefined;
+    for (const rt of this.all()) {
+      if (rt.group !== group || rt.kind !== kind) continue;
+      if (rt.version === rt.storageVersion) return rt;
+      found ??= rt;
+    }
+    return found;
+  }
+
   /** StorageType returns the type at the storage version of a bucket (to read stored objects). */
   storageType(bucket: string): ResourceType | undefined {
     return this.bucketIndex.get(bucket);

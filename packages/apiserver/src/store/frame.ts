@@ -27,6 +27,14 @@ export interface Frame {
   value: string;
 }
 
+/** A RawFrame is a Frame whose value is left as the bytes of the buffer (no copy, no decoding). */
+export interface RawFrame {
+  op: FrameOp;
+  rv: number;
+  key: string;
+  value: Buffer;
+}
+
 export const FRAME_HEADER_BYTES = 8;
 const PAYLOAD_FIXED_BYTES = 1 + 8 + 4;
 /** MAX_FRAME_BYTES bounds one frame; a larger length field means a torn or corrupt frame. */
@@ -64,27 +72,32 @@ export interface DecodeResult {
 /** DecodeFrames decodes whole frames from the start of `buf`, stopping at the first bad one. */
 export function decodeFrames(buf: Buffer, onFrame?: (f: Frame) => void): DecodeResult {
   const frames: Frame[] = [];
-  let o = 0;
-  while (o < buf.length) {
-    if (buf.length - o < FRAME_HEADER_BYTES) return { frames, validBytes: o, problem: `truncated frame header at offset ${o}` };
-    const len = buf.readUInt32LE(o);
-    if (len < PAYLOAD_FIXED_BYTES || len > MAX_FRAME_BYTES)
-      return { frames, validBytes: o, problem: `bad frame length ${len} at offset ${o}` };
-    if (buf.length - o - FRAME_HEADER_BYTES < len) return { frames, validBytes: o, problem: `truncated frame at offset ${o}` };
-    const payload = buf.subarray(o + FRAME_HEADER_BYTES, o + FRAME_HEADER_BYTES + len);
-    if (crc32(payload) !== buf.readUInt32LE(o + 4)) return { frames, validBytes: o, problem: `checksum mismatch at offset ${o}` };
-    const op = payload.readUInt8(0) as FrameOp;
-    if (op < FrameOp.Put || op > FrameOp.SnapshotTrailer)
-      return { frames, validBytes: o, problem: `unknown frame op ${op} at offset ${o}` };
-    const rv = payload.readDoubleLE(1);
-    const keyLen = payload.readUInt32LE(9);
-    if (PAYLOAD_FIXED_BYTES + keyLen > len) return { frames, validBytes: o, problem: `bad key length at offset ${o}` };
-    const key = payload.toString('utf8', PAYLOAD_FIXED_BYTES, PAYLOAD_FIXED_BYTES + keyLen);
-    const value = payload.toString('utf8', PAYLOAD_FIXED_BYTES + keyLen);
-    const frame: Frame = { op, rv, key, value };
+  const res = decodeRawFrames(buf, (f) => {
+    const frame: Frame = { op: f.op, rv: f.rv, key: f.key, value: f.value.toString('utf8') };
     if (onFrame === undefined) frames.push(frame);
     else onFrame(frame);
+  });
+  return res.problem === undefined ? { frames, validBytes: res.validBytes } : { frames, validBytes: res.validBytes, problem: res.problem };
+}
+
+/** DecodeRawFrames is decodeFrames that hands out values as slices of `buf`. */
+export function decodeRawFrames(buf: Buffer, onFrame: (f: RawFrame) => void): Omit<DecodeResult, 'frames'> {
+  let o = 0;
+  while (o < buf.length) {
+    if (buf.length - o < FRAME_HEADER_BYTES) return { validBytes: o, problem: `truncated frame header at offset ${o}` };
+    const len = buf.readUInt32LE(o);
+    if (len < PAYLOAD_FIXED_BYTES || len > MAX_FRAME_BYTES) return { validBytes: o, problem: `bad frame length ${len} at offset ${o}` };
+    if (buf.length - o - FRAME_HEADER_BYTES < len) return { validBytes: o, problem: `truncated frame at offset ${o}` };
+    const payload = buf.subarray(o + FRAME_HEADER_BYTES, o + FRAME_HEADER_BYTES + len);
+    if (crc32(payload) !== buf.readUInt32LE(o + 4)) return { validBytes: o, problem: `checksum mismatch at offset ${o}` };
+    const op = payload.readUInt8(0) as FrameOp;
+    if (op < FrameOp.Put || op > FrameOp.SnapshotTrailer) return { validBytes: o, problem: `unknown frame op ${op} at offset ${o}` };
+    const rv = payload.readDoubleLE(1);
+    const keyLen = payload.readUInt32LE(9);
+    if (PAYLOAD_FIXED_BYTES + keyLen > len) return { validBytes: o, problem: `bad key length at offset ${o}` };
+    const key = payload.toString('utf8', PAYLOAD_FIXED_BYTES, PAYLOAD_FIXED_BYTES + keyLen);
+    onFrame({ op, rv, key, value: payload.subarray(PAYLOAD_FIXED_BYTES + keyLen) });
     o += FRAME_HEADER_BYTES + len;
   }
-  return { frames, validBytes: o };
+  return { validBytes: o };
 }

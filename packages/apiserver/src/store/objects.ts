@@ -13,22 +13,53 @@ export interface MetaIndex {
  * A StoredObject is one immutable version of an object: its serialized JSON (with
  * `metadata.resourceVersion` equal to `rv`) and a small index of its metadata. The JSON is the
  * source of truth; `object()` parses a fresh, mutable copy.
+ *
+ * Objects recovered from disk start as a slice of the file's bytes: the JSON string and the
+ * metadata index are only built on first use, which keeps a restart over many objects fast.
  */
 export class StoredObject {
   readonly rv: number;
   readonly bucket: string;
   readonly namespace: string;
   readonly name: string;
-  readonly json: string;
-  readonly meta: MetaIndex;
+  private jsonText: string | undefined;
+  private raw: Buffer | undefined;
+  private index: MetaIndex | undefined;
 
-  constructor(bucket: string, namespace: string, name: string, rv: number, json: string, meta: MetaIndex) {
+  constructor(bucket: string, namespace: string, name: string, rv: number, json: string | Buffer, meta?: MetaIndex) {
     this.bucket = bucket;
     this.namespace = namespace;
     this.name = name;
     this.rv = rv;
-    this.json = json;
-    this.meta = meta;
+    if (typeof json === 'string') this.jsonText = json;
+    else this.raw = json;
+    this.index = meta;
+  }
+
+  /** Json is the serialized object. */
+  get json(): string {
+    if (this.jsonText === undefined) {
+      this.jsonText = (this.raw as Buffer).toString('utf8');
+      this.raw = undefined;
+    }
+    return this.jsonText;
+  }
+
+  /** Meta is the metadata index (built from the JSON on first use). */
+  get meta(): MetaIndex {
+    if (this.index === undefined) this.index = metaIndexOf(this.object());
+    return this.index;
+  }
+
+  /** Mentions reports, without parsing, whether the JSON may contain `"<field>"` (false means surely not). */
+  mentions(field: string): boolean {
+    if (this.index !== undefined) {
+      if (field === 'ownerReferences') return this.index.ownerReferences !== undefined;
+      if (field === 'deletionTimestamp') return this.index.deletionTimestamp !== undefined;
+      if (field === 'finalizers') return this.index.finalizers !== undefined;
+    }
+    const needle = `"${field}"`;
+    return this.raw !== undefined ? this.raw.includes(needle) : this.json.includes(needle);
   }
 
   /** Object returns a freshly parsed copy the caller may mutate. */

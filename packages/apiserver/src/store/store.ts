@@ -14,7 +14,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject, Logger } from '@trellis/sdk';
 import { nopLogger, TrellisError } from '@trellis/sdk';
-import { decodeFrames, encodeFrame, FrameOp } from './frame.ts';
+import { decodeRawFrames, encodeFrame, FrameOp } from './frame.ts';
 import { EventRing, type StoreEvent, type StoreEventType } from './history.ts';
 import { metaIndexOf, StoredObject, splitStorageKey } from './objects.ts';
 import { WalWriter } from './wal.ts';
@@ -150,6 +150,13 @@ export class Store {
     const out: StoredObject[] = [];
     for (const ns of sortedNamespaces(b)) for (const o of listNamespace(b, ns)) out.push(o);
     return out;
+  }
+
+  /** Each visits every object of a resource in no particular order (no sorting, no copying). */
+  each(bucket: string, fn: (o: StoredObject) => void): void {
+    const b = this.buckets.get(bucket);
+    if (b === undefined) return;
+    for (const ns of b.byNs.values()) for (const o of ns.values()) fn(o);
   }
 
   /** Buckets lists the resources that hold at least one object. */
@@ -420,7 +427,7 @@ export class Store {
       const first = segments[i] as number;
       const path = join(this.dir, segmentName(first));
       const buf = readFileSync(path);
-      const res = decodeFrames(buf, (f) => {
+      const res = decodeRawFrames(buf, (f) => {
         if (f.rv <= this.head) return;
         walFrames++;
         this.applyFrame(f.op, f.rv, f.key, f.value, path);
@@ -466,9 +473,9 @@ export class Store {
     let count = 0;
     let header: number | undefined;
     let trailer: number | undefined;
-    const res = decodeFrames(buf, (f) => {
-      if (f.op === FrameOp.SnapshotHeader) header = (JSON.parse(f.value) as { objects: number }).objects;
-      else if (f.op === FrameOp.SnapshotTrailer) trailer = (JSON.parse(f.value) as { objects: number }).objects;
+    const res = decodeRawFrames(buf, (f) => {
+      if (f.op === FrameOp.SnapshotHeader) header = (JSON.parse(f.value.toString('utf8')) as { objects: number }).objects;
+      else if (f.op === FrameOp.SnapshotTrailer) trailer = (JSON.parse(f.value.toString('utf8')) as { objects: number }).objects;
       else if (f.op === FrameOp.Put) {
         this.applyFrame(f.op, f.rv, f.key, f.value, path);
         count++;
@@ -483,17 +490,14 @@ export class Store {
     return count;
   }
 
-  private applyFrame(op: number, rv: number, key: string, value: string, path: string): void {
+  private applyFrame(op: number, rv: number, key: string, value: Buffer, path: string): void {
     const k = splitStorageKey(key);
     if (k === undefined) throw new TrellisError('APISERVER_STORAGE_CORRUPT', `bad storage key "${key}" in "${path}"`);
     if (op === FrameOp.Put) {
-      let obj: KubeObject;
-      try {
-        obj = JSON.parse(value) as KubeObject;
-      } catch (err) {
-        throw new TrellisError('APISERVER_STORAGE_CORRUPT', `object "${key}" in "${path}" is not valid JSON`, { cause: err });
-      }
-      this.setObject(new StoredObject(k.bucket, k.namespace, k.name, rv, value, metaIndexOf(obj)));
+      // The frame's checksum vouches for the bytes; the JSON is parsed on first use.
+      if (value.length < 2 || value[0] !== 0x7b)
+        throw new TrellisError('APISERVER_STORAGE_CORRUPT', `object "${key}" in "${path}" is not a JSON object`);
+      this.setObject(new StoredObject(k.bucket, k.namespace, k.name, rv, value));
     } else if (op === FrameOp.Delete) {
       const prev = this.get(k.bucket, k.namespace, k.name);
       if (prev !== undefined) this.deleteObject(prev);
