@@ -101,7 +101,7 @@ export interface ManagedControllerOptions {
  */
 export async function startManagedController(o: ManagedControllerOptions): Promise<{ done: Promise<void> }> {
   const log = (o.log ?? nopLogger).with({ controller: `managed/${o.kind.kind.toLowerCase()}` });
-  const informer = o.machinery.informers.informerFor({ apiVersion: o.kind.apiVersion, kind: o.kind.kind });
+  const informer = o.machinery.informers.informerFor({ apiVersion: o.kind.apiVersion, kind: o.kind.kind }, { dropManagedFields: true });
   const queue = o.machinery.newQueue(`managed/${o.kind.kind}`);
   informer.addHandler({
     onAdd: (obj) => queue.add(objectKey(obj)),

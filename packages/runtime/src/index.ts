@@ -35,7 +35,7 @@ export {
 export type { ProcessStatus, Supervisor, SupervisorOptions } from './host/supervisor.ts';
 export { newSupervisor, ProcessState } from './host/supervisor.ts';
 export type { WorkQueueOptions } from './machinery.ts';
-export { localInformerFactory, localMachinery, localWorkQueue, runWorkers } from './machinery.ts';
+export { kubeMachinery } from './machinery.ts';
 export {
   AdoptionPolicy,
   Annotation,

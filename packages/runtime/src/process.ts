@@ -1,7 +1,7 @@
 import { newKubeClient } from '@trellis/kube';
 import type { Logger } from '@trellis/sdk';
 import { formatError, jsonLogger } from '@trellis/sdk';
-import { localMachinery } from './machinery.ts';
+import { kubeMachinery } from './machinery.ts';
 import { parseDuration } from './meta.ts';
 import { defaultPollOptions } from './poll.ts';
 import type { ProviderDefinition } from './provider.ts';
@@ -80,7 +80,7 @@ export async function runProviderProcess(def: ProviderDefinition, env: NodeJS.Pr
       userAgent: `trellis-${def.name}`,
       log,
     });
-    const machinery = localMachinery(client, { log, queue: { qps: settings.qps, burst: settings.qps * 10 } });
+    const machinery = kubeMachinery(client, { log, queue: { qps: settings.qps, burst: settings.qps * 10 } });
     const { done } = await runProvider(def, {
       client,
       machinery,

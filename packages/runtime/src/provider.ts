@@ -85,7 +85,7 @@ export async function runProvider(def: ProviderDefinition, o: RunProviderOptions
   const log = (o.log ?? nopLogger).with({ provider: def.name });
   if (o.installCrds === true) await installCrds(o.client, def.crds(), o.signal);
   const configs = o.machinery.informers.informerFor(def.providerConfig.config);
-  const secrets = o.machinery.informers.informerFor({ apiVersion: 'v1', kind: 'Secret' });
+  const secrets = o.machinery.informers.informerFor({ apiVersion: 'v1', kind: 'Secret' }, { dropManagedFields: true });
   await Promise.all([configs.start(), secrets.start()]);
   const reader = cachedReader(o.client, {
     [`${def.providerConfig.config.apiVersion}/${def.providerConfig.config.kind}`]: configs,
