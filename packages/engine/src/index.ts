@@ -105,6 +105,7 @@ export {
 export { newKubeEventRecorder } from './status/events.ts';
 export type { PipelineResult } from './status/results.ts';
 export { PipelineResultsField } from './status/results.ts';
+export { apiextensionsCrds } from './xcrd/api-crds.ts';
 export {
   CategoryClaim,
   CategoryComposite,

@@ -47,7 +47,9 @@ export function pipelineOf(composition: KubeObject, convert: LegacyConverter = c
   const spec = composition.spec;
   if (!isObject(spec)) throw invalid('spec: Required value');
   const mode = spec.mode;
-  if (mode === 'Resources' || (mode === undefined && spec.pipeline === undefined && Array.isArray(spec.resources))) {
+  // Legacy Compositions: mode Resources, or (as the Composition CRD defaults mode to Pipeline) no
+  // pipeline but resource templates.
+  if (mode === 'Resources' || (spec.pipeline === undefined && Array.isArray(spec.resources))) {
     let converted: KubeObject;
     try {
       converted = convert(composition);
