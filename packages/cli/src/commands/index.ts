@@ -1,6 +1,7 @@
 import type { CAC } from 'cac';
 import type { CommandContext } from '../context.ts';
 import { registerDependency } from './dependency.ts';
+import { registerFunction } from './function.ts';
 import { registerRender } from './render.ts';
 import { registerUp } from './up.ts';
 import { registerVersion } from './version.ts';
@@ -10,4 +11,4 @@ import { registerXpkg } from './xpkg.ts';
 export type Registrar = (cli: CAC, ctx: CommandContext, run: (fn: () => Promise<number>) => void) => void;
 
 /** Every command of the trellis CLI, in help order. */
-export const registrars: Registrar[] = [registerVersion, registerRender, registerUp, registerXpkg, registerDependency];
+export const registrars: Registrar[] = [registerVersion, registerRender, registerUp, registerXpkg, registerDependency, registerFunction];
