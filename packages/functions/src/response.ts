@@ -26,3 +26,19 @@ export function warning(rsp: RunFunctionResponse, err: unknown): Result {
 export function normal(rsp: RunFunctionResponse, message: string): Result {
   return add(rsp, { severity: 'SEVERITY_NORMAL', message, target: 'TARGET_COMPOSITE' });
 }
+
+/**
+ * Guarded runs a built-in function body and turns anything it throws (a bug, or input so hostile
+ * that the runtime gives up, such as a stack overflow on absurdly deep objects) into a Fatal
+ * result: a function never throws for what it is given.
+ */
+export function guarded(req: RunFunctionRequest, name: string, f: () => RunFunctionResponse): RunFunctionResponse {
+  try {
+    return f();
+  } catch (e) {
+    const rsp: RunFunctionResponse = { meta: { ttlSeconds: 60 } };
+    if (req.meta?.tag !== undefined) rsp.meta = { tag: req.meta.tag, ttlSeconds: 60 };
+    fatal(rsp, `${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    return rsp;
+  }
+}

@@ -6,7 +6,7 @@
  */
 import type { JsonMap } from '../fieldpath/fieldpath.ts';
 import type { CompositionFunction, Resource, RunFunctionRequest, RunFunctionResponse } from '../protocol/types.ts';
-import { responseTo } from '../response.ts';
+import { guarded, responseTo } from '../response.ts';
 
 type HealthCheck = (o: JsonMap) => boolean;
 
@@ -162,6 +162,10 @@ export function healthCheckFor(o: JsonMap): HealthCheck | undefined {
 }
 
 export function runAutoReady(req: RunFunctionRequest): RunFunctionResponse {
+  return guarded(req, 'function-auto-ready', () => runAutoReadyUnguarded(req));
+}
+
+function runAutoReadyUnguarded(req: RunFunctionRequest): RunFunctionResponse {
   const rsp = responseTo(req, 60);
   const observed = req.observed?.resources ?? {};
   const desired: Record<string, Resource> = {};

@@ -10,7 +10,7 @@ import { GoError, goWrap, isNotFound } from '../errors.ts';
 import { getString, getValue, type JsonMap, setValue } from '../fieldpath/fieldpath.ts';
 import { goTypeName } from '../gofmt/values.ts';
 import type { CompositionFunction, ResourceSelector, RunFunctionRequest, RunFunctionResponse } from '../protocol/types.ts';
-import { fatal, responseTo } from '../response.ts';
+import { fatal, guarded, responseTo } from '../response.ts';
 
 interface LabelMatcher {
   type?: string;
@@ -186,6 +186,10 @@ function mergeConfigsData(byField: [string, JsonMap[]][]): JsonMap {
 }
 
 export function runEnvironmentConfigs(req: RunFunctionRequest): RunFunctionResponse {
+  return guarded(req, 'function-environment-configs', () => runEnvironmentConfigsUnguarded(req));
+}
+
+function runEnvironmentConfigsUnguarded(req: RunFunctionRequest): RunFunctionResponse {
   const rsp = responseTo(req, 60);
   const input = (req.input ?? {}) as Input;
   if (input.spec?.environmentConfigs === undefined) return rsp;

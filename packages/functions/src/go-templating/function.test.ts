@@ -84,6 +84,11 @@ const cases: Record<string, Case> = {
     template: 'apiVersion: meta.gotemplating.fn.crossplane.io/v1alpha1\nkind: Nope\n',
     fatal: /invalid kind "Nope"/,
   },
+  HugeUntil: {
+    reason: 'a list too large to build is an error, not an out-of-memory',
+    template: '{{ len (until 2000000000) }}',
+    fatal: /until of 2000000000 elements is larger than the limit/,
+  },
   Fail: { reason: 'sprig fail aborts with its message', template: '{{ fail "no region" }}', fatal: /error calling fail: no region$/ },
   Huge: {
     reason: 'output beyond the limit is an error, not an out-of-memory',

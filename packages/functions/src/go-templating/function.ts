@@ -24,10 +24,10 @@ import {
   type Value,
 } from '../gotemplate/exec.ts';
 import { sprigFuncs } from '../gotemplate/sprig.ts';
-import { parseGoDuration } from '../sequencer/duration.ts';
 import { marshalYamlV3 } from '../gotemplate/yamlv3.ts';
 import type { CompositionFunction, FunctionCondition, Resource, RunFunctionRequest, RunFunctionResponse } from '../protocol/types.ts';
-import { fatal, responseTo } from '../response.ts';
+import { fatal, guarded, responseTo } from '../response.ts';
+import { parseGoDuration } from '../sequencer/duration.ts';
 
 const ANNOTATION_NAME = 'gotemplating.fn.crossplane.io/composition-resource-name';
 const ANNOTATION_READY = 'gotemplating.fn.crossplane.io/ready';
@@ -325,6 +325,10 @@ export interface GoTemplatingOptions {
 }
 
 export function runGoTemplating(req: RunFunctionRequest, opts: GoTemplatingOptions = {}): RunFunctionResponse {
+  return guarded(req, 'function-go-templating', () => runGoTemplatingUnguarded(req, opts));
+}
+
+function runGoTemplatingUnguarded(req: RunFunctionRequest, opts: GoTemplatingOptions): RunFunctionResponse {
   const rsp = responseTo(req, 60);
   const input = (req.input ?? {}) as GoTemplateInput;
   if (typeof input.ttl === 'string' && input.ttl !== '') {

@@ -167,6 +167,13 @@ function title(s: string): string {
   return s.replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
 }
 
+const MAX_ELEMENTS = 10_000_000;
+const MAX_STRING = 64 * 1024 * 1024;
+
+function checkCount(n: number, what: string): void {
+  if (n > MAX_ELEMENTS) throw new FuncError(`${what} of ${n} elements is larger than the limit of ${MAX_ELEMENTS}`);
+}
+
 function fn(params: TemplateFunc['params'], f: (...a: never[]) => unknown, variadic?: TemplateFunc['variadic']): TemplateFunc {
   return variadic === undefined ? { params, fn: f } : { params, variadic, fn: f };
 }
@@ -195,7 +202,12 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
   contains: fn(['string', 'string'], ((sub: string, s: string) => s.includes(sub)) as never),
   replace: fn(['string', 'string', 'string'], ((o: string, n: string, src: string) =>
     o === '' ? [...src].map((c) => n + c).join('') + n : src.split(o).join(n)) as never),
-  repeat: fn(['int', 'string'], ((c: GoInt, s: string) => s.repeat(Math.max(0, Number(c.value)))) as never),
+  repeat: fn(['int', 'string'], ((c: GoInt, s: string) => {
+    const n = Math.max(0, Number(c.value));
+    if (n * s.length > MAX_STRING)
+      throw new FuncError(`repeat would make a string of ${n * s.length} bytes, larger than the limit of ${MAX_STRING}`);
+    return s.repeat(n);
+  }) as never),
   substr: fn(['int', 'int', 'string'], ((start: GoInt, end: GoInt, s: string) => {
     const a = Number(start.value);
     const b = Number(end.value);
@@ -383,6 +395,7 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
   ceil: fn(['any'], ((a: Value) => Math.ceil(toFloat64(a))) as never),
   until: fn(['int'], ((n: GoInt) => {
     const c = Number(n.value);
+    checkCount(c, 'until');
     const out: GoInt[] = [];
     for (let i = 0; i < c; i++) out.push(goInt(i));
     return typedSlice(out, 'int');
@@ -391,6 +404,7 @@ export const sprigFuncs: Record<string, TemplateFunc> = {
     const out: GoInt[] = [];
     const s = Number(step.value);
     if (s === 0) return typedSlice(out, 'int');
+    checkCount(Math.abs((Number(stop.value) - Number(start.value)) / s), 'untilStep');
     for (let i = Number(start.value); s > 0 ? i < Number(stop.value) : i > Number(stop.value); i += s) out.push(goInt(i));
     return typedSlice(out, 'int');
   }) as never),

@@ -91,6 +91,19 @@ describe('patch-and-transform results', () => {
     expect(rsp.desired).toEqual(desired);
   });
 
+  it('never throws, even for an object nested 200,000 levels deep', () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 200_000; i++) deep = { n: deep };
+    const rsp = runPatchAndTransform({
+      meta: { tag: 't' },
+      observed: { composite: { resource: { ...xr, spec: { d: deep } } } },
+      input: input([{ name: 'r', base: {}, patches: [{ fromFieldPath: 'spec.d', toFieldPath: 'x' }] }]),
+    });
+    const fatal = (rsp.results ?? []).filter((r) => r.severity === 'SEVERITY_FATAL');
+    expect(fatal.length + Object.keys(rsp.desired?.resources ?? {}).length).toBeGreaterThan(0);
+    expect(rsp.meta?.tag).toBe('t');
+  });
+
   it('handles 1000 resources and a deep object', () => {
     let deep: Record<string, unknown> = { leaf: 'v' };
     for (let i = 0; i < 500; i++) deep = { n: deep };

@@ -10,7 +10,7 @@ import { ENVIRONMENT_CONTEXT_KEY } from '../context.ts';
 import { GoError, goWrap, isNotFound } from '../errors.ts';
 import type { JsonMap } from '../fieldpath/fieldpath.ts';
 import type { CompositionFunction, Resource, RunFunctionRequest, RunFunctionResponse } from '../protocol/types.ts';
-import { fatal, responseTo, warning } from '../response.ts';
+import { fatal, guarded, responseTo, warning } from '../response.ts';
 import { decodeResources, fromFieldPathPolicy, patchType, type ResourcesInput } from './input.ts';
 import { applyComposedPatch, applyEnvironmentPatch, composedTemplates, toComposedResource } from './patches.ts';
 import { extractConnectionDetails, isReady } from './ready.ts';
@@ -31,7 +31,7 @@ function clone<T>(v: T): T {
 
 /** RunPatchAndTransform runs one P&T step. It never throws: problems become results. */
 export function runPatchAndTransform(req: RunFunctionRequest, opts: PatchAndTransformOptions = {}): RunFunctionResponse {
-  return setSemantics(opts.semantics ?? 'intent', () => run(req));
+  return guarded(req, 'function-patch-and-transform', () => setSemantics(opts.semantics ?? 'intent', () => run(req)));
 }
 
 function run(req: RunFunctionRequest): RunFunctionResponse {

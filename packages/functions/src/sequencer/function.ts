@@ -11,7 +11,7 @@ import { GoError, goWrap } from '../errors.ts';
 import type { JsonMap } from '../fieldpath/fieldpath.ts';
 import { compileGoRegexp, matchString } from '../goregexp.ts';
 import type { CompositionFunction, Resource, RunFunctionRequest, RunFunctionResponse } from '../protocol/types.ts';
-import { fatal, normal, responseTo } from '../response.ts';
+import { fatal, guarded, normal, responseTo } from '../response.ts';
 import { parseGoDuration } from './duration.ts';
 
 interface Rule {
@@ -79,6 +79,10 @@ function isUsage(o: JsonMap, version: string): boolean {
 }
 
 export function runSequencer(req: RunFunctionRequest): RunFunctionResponse {
+  return guarded(req, 'function-sequencer', () => runSequencerUnguarded(req));
+}
+
+function runSequencerUnguarded(req: RunFunctionRequest): RunFunctionResponse {
   const rsp = responseTo(req, 60);
   const input = (req.input ?? {}) as Input;
   if (input.cacheTTL !== undefined && input.cacheTTL !== '') {
