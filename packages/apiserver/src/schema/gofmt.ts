@@ -91,6 +91,7 @@ export function goQuote(s: string): string {
   return `${out}"`;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters JSON escapes.
 const jsonEscapes = /["\\<>&\u0000-\u001f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function jsonEscape(c: string): string {

@@ -161,6 +161,23 @@ const unknownSize: Est = { min: 0, max: maxU64 };
 // ---------------------------------------------------------------------------------------------
 
 /** A CheckError is one compile error at an offset of the source. */
+function sameOpaque(a: CT, b: CT): boolean {
+  return a.k === 'opaque' && b.k === 'opaque' && a.name === b.name;
+}
+
+/** NamespacedFunctions are the qualified function names of the Kubernetes CEL environment. */
+const namespacedFunctions: ReadonlySet<string> = new Set([
+  'sets.contains',
+  'sets.equivalent',
+  'sets.intersects',
+  'lists.range',
+  'ip.isCanonical',
+  'strings.quote',
+  'optional.of',
+  'optional.none',
+  'optional.ofNonZeroValue',
+]);
+
 export interface CheckError {
   offset: number;
   message: string;
@@ -265,6 +282,19 @@ class Checker {
     return this.#paths.get(e.id);
   }
 
+  /** SizeOfPath is the size the schema allows at a path from self (maxLength, maxItems, ...). */
+  sizeOfPath(path: readonly string[]): Est | undefined {
+    if (path.length === 0 || (path[0] !== 'self' && path[0] !== 'oldSelf')) return undefined;
+    let cur: DeclType | undefined = this.#root;
+    for (const p of path.slice(1)) {
+      if (cur === undefined) break;
+      if (p === '@items' || p === '@values') cur = cur.elem;
+      else if (p === '@keys') cur = { kind: 'string', maxElements: 0, minSerializedSize: 2 };
+      else cur = cur.fields?.get(p)?.type;
+    }
+    return cur === undefined ? undefined : { min: 0, max: cur.maxElements };
+  }
+
   /** SizeOf estimates the size (length/elements) of an expression's value. */
   sizeOf(e: Expr): Est {
     const known = this.#sizes.get(e.id);
@@ -279,16 +309,8 @@ class Checker {
     if (k.case === 'listExpr') return fixed(k.value.elements.length);
     if (k.case === 'structExpr') return fixed(k.value.entries.length);
     const path = this.pathOf(e);
-    if (path !== undefined && path.length > 0 && (path[0] === 'self' || path[0] === 'oldSelf')) {
-      let cur: DeclType | undefined = this.#root;
-      for (const p of path.slice(1)) {
-        if (cur === undefined) break;
-        if (p === '@items' || p === '@values') cur = cur.elem;
-        else if (p === '@keys') cur = { kind: 'string', maxElements: 0, minSerializedSize: 2 };
-        else cur = cur.fields?.get(p)?.type;
-      }
-      if (cur !== undefined) return { min: 0, max: cur.maxElements };
-    }
+    const fromPath = path === undefined ? undefined : this.sizeOfPath(path);
+    if (fromPath !== undefined) return fromPath;
     const t = this.typeOf(e);
     if (t.k === 'bool' || t.k === 'double' || t.k === 'duration' || t.k === 'int' || t.k === 'timestamp' || t.k === 'uint') return fixed(1);
     if (e.exprKind.case === 'identExpr') {
@@ -478,6 +500,12 @@ class Checker {
   }
 
   #call(e: Expr, fn: string, target: Expr | undefined, args: Expr[]): { type: CT; cost: Est } {
+    // `sets.contains(a, b)` parses as a call of `contains` on an identifier `sets`; like cel-go,
+    // resolve it as the namespaced function when no variable has that name.
+    if (target?.exprKind.case === 'identExpr' && this.lookup(target.exprKind.value.name) === undefined) {
+      const qualified = `${target.exprKind.value.name}.${fn}`;
+      if (namespacedFunctions.has(qualified)) return this.#call(e, qualified, undefined, args);
+    }
     const tr = target === undefined ? undefined : this.check(target);
     const ar = args.map((a) => this.check(a));
     const argCost = ar.reduce((s, r) => add(s, r.cost), tr?.cost ?? zero);
@@ -495,6 +523,7 @@ class Checker {
     const one = (type: CT): { type: CT; cost: Est } => ({ type, cost: add(argCost, fixed(1)) });
     const linear = (size: Est, f: number, type: CT): { type: CT; cost: Est } => ({ type, cost: add(argCost, factor(size, f)) });
     const strSize = (x: Expr | undefined): Est => (x === undefined ? unknownSize : this.sizeOf(x));
+    const receiver = (want: CT): boolean => t !== undefined && (isDyn(t) || sameOpaque(t, want));
     switch (fn) {
       case '_&&_':
       case '_||_': {
@@ -511,6 +540,9 @@ class Checker {
       case '_==_':
       case '_!=_': {
         if (!assignable(a0, a1) && !(isNum(a0) && isNum(a1))) return { type: noMatch(), cost: argCost };
+        // library.CostEstimator: equality of two IPs, CIDRs, quantities or URLs is O(1) (only
+        // `==`; `!=` keeps cel-go's size-based estimate).
+        if (fn === '_==_' && a0.k === 'opaque' && sameOpaque(a0, a1)) return one(bool);
         const ls = args[0] === undefined ? unknownSize : this.sizeOf(args[0]);
         const rs = args[1] === undefined ? unknownSize : this.sizeOf(args[1]);
         const smallestMax = Math.min(ls.max, rs.max);
@@ -656,9 +688,21 @@ class Checker {
       case 'split':
         if (t !== undefined && (t.k === 'string' || isDyn(t))) return linear(strSize(target), 0.2, listOf(str));
         return { type: noMatch(), cost: argCost };
-      case 'join':
-        if (t !== undefined && t.k === 'list' && (t.elem.k === 'string' || isDyn(t.elem))) return linear(strSize(target), 0.1, str);
-        return { type: noMatch(), cost: argCost };
+      case 'join': {
+        if (t === undefined || t.k !== 'list' || !(t.elem.k === 'string' || isDyn(t.elem))) return { type: noMatch(), cost: argCost };
+        // library.CostEstimator: the list's size times its elements' size (known only for schema
+        // paths, from maxLength; unbounded for literals), plus the separators.
+        const listSize = strSize(target);
+        const path = target === undefined ? undefined : this.pathOf(target);
+        const elemSize = path === undefined ? unknownSize : (this.sizeOfPath([...path, '@items']) ?? unknownSize);
+        let size = mul(listSize, elemSize);
+        if (args[0] !== undefined) {
+          const seps = { min: listSize.min > 0 ? listSize.min - 1 : 0, max: listSize.max > 0 ? listSize.max - 1 : 0 };
+          size = add(size, mul(strSize(args[0]), seps));
+        }
+        this.#sizes.set(e.id, size);
+        return { type: str, cost: add(argCost, factor(size, 0.1)) };
+      }
       case 'format':
         if (t !== undefined && t.k === 'string') return linear(strSize(target), 0.1, str);
         return { type: noMatch(), cost: argCost };
@@ -715,6 +759,7 @@ class Checker {
       case 'isURL':
       case 'isQuantity':
       case 'isIP':
+      case 'ip.isCanonical':
       case 'isCIDR':
         return linear(strSize(args[0]), 0.1, bool);
       case 'getScheme':
@@ -730,44 +775,46 @@ class Checker {
       case 'quantity':
         return one(quantityT);
       case 'ip':
+        // ip(string), or cidr.ip().
+        if (t !== undefined) return receiver(cidrT) ? one(ipT) : { type: noMatch(), cost: argCost };
         return one(ipT);
       case 'cidr':
         return one(cidrT);
       case 'isInteger':
       case 'isGreaterThan':
       case 'isLessThan':
-        return one(bool);
+        return receiver(quantityT) ? one(bool) : { type: noMatch(), cost: argCost };
       case 'asInteger':
-      case 'sign':
       case 'compareTo':
-        return one(int);
+        return receiver(quantityT) ? one(int) : { type: noMatch(), cost: argCost };
+      case 'sign':
+        // A global function in Kubernetes: sign(quantity("-1")).
+        return t === undefined && (isDyn(a0) || sameOpaque(a0, quantityT)) ? one(int) : { type: noMatch(), cost: argCost };
       case 'asApproximateFloat':
-        return one(dbl);
+        return receiver(quantityT) ? one(dbl) : { type: noMatch(), cost: argCost };
       case 'add':
       case 'sub':
-        return one(quantityT);
+        return receiver(quantityT) ? one(quantityT) : { type: noMatch(), cost: argCost };
       case 'family':
+        return receiver(ipT) ? one(int) : { type: noMatch(), cost: argCost };
       case 'prefixLength':
-        return one(int);
+        return receiver(cidrT) ? one(int) : { type: noMatch(), cost: argCost };
       case 'isUnspecified':
       case 'isLoopback':
       case 'isLinkLocalMulticast':
       case 'isLinkLocalUnicast':
       case 'isGlobalUnicast':
+        return receiver(ipT) ? one(bool) : { type: noMatch(), cost: argCost };
       case 'containsIP':
       case 'containsCIDR':
-        return one(bool);
+        return receiver(cidrT) ? one(bool) : { type: noMatch(), cost: argCost };
       case 'masked':
-        return one(cidrT);
+        return receiver(cidrT) ? one(cidrT) : { type: noMatch(), cost: argCost };
       case 'sets.contains':
       case 'sets.equivalent':
       case 'sets.intersects':
         if (a0.k === 'list' || isDyn(a0)) return { type: bool, cost: add(argCost, mul(strSize(args[0]), strSize(args[1]))) };
         return { type: noMatch(), cost: argCost };
-      case 'base64.encode':
-        return linear(strSize(args[0]), 0.1, str);
-      case 'base64.decode':
-        return linear(strSize(args[0]), 0.1, bytes);
       case 'lists.range':
         return one(listOf(int));
       case 'strings.quote':
@@ -779,6 +826,7 @@ class Checker {
       case 'orValue':
         return t !== undefined && t.k === 'optional' ? one(t.inner) : one(dyn);
       case 'optional.of':
+      case 'optional.ofNonZeroValue':
         return one({ k: 'optional', inner: a0 });
       case 'optional.none':
         return one({ k: 'optional', inner: dyn });

@@ -15,11 +15,30 @@ import {
   celMethod,
   isCelList,
   isCelMap,
+  isCelUint,
   listType,
+  mapType,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { hasControlOrSpace, isCIDR, parseIPv4, parseIPv6 } from '../formats.ts';
+import { hasControlOrSpace } from '../formats.ts';
 import { compileRe2 } from '../regex.ts';
+import {
+  type Addr,
+  addrString,
+  is4In6,
+  isGlobalUnicast,
+  isLinkLocalMulticast,
+  isLinkLocalUnicast,
+  isLoopback,
+  isUnspecified,
+  type Prefix,
+  parseAddr,
+  parsePrefix,
+  prefixContains,
+  prefixMasked,
+  prefixOverlaps,
+  prefixString,
+} from './netip.ts';
 
 const DYN = CelScalar.DYN;
 const INT = CelScalar.INT;
@@ -33,8 +52,16 @@ const tagKey = '\u0000kubernetes';
 // Native payloads of opaque values, keyed by the CEL map that stands for them.
 const payloads = new WeakMap<object, Record<string, unknown>>();
 
-function tagged(kind: string, fields: Record<string, unknown>): CelMap {
-  const m = celMap(new Map<string, CelValue>([[tagKey, kind]]));
+const identityKey = '\u0000identity';
+
+/**
+ * Tagged makes an opaque value: a CEL map holding its kind and, when given, an identity string so
+ * that CEL equality (map equality) compares the values themselves (`ip("::1") == ip("::1")`).
+ */
+function tagged(kind: string, fields: Record<string, unknown>, identity?: string): CelMap {
+  const entries: [string, CelValue][] = [[tagKey, kind]];
+  if (identity !== undefined) entries.push([identityKey, identity]);
+  const m = celMap(new Map<string, CelValue>(entries));
   payloads.set(m, fields);
   return m;
 }
@@ -220,7 +247,10 @@ function parseURL(s: string): ParsedURL {
   }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):(\/\/([^/?]*))?([^?]*)(\?(.*))?$/.exec(s);
   if (m === null) throw new Error(`URL parse error during conversion from string: parse "${s}": invalid URI for request`);
-  return { scheme: m[1] ?? '', host: m[3] ?? '', path: m[4] ?? '', rawQuery: m[6] ?? '' };
+  // Go's url.Parse lowercases the scheme and keeps userinfo out of Host.
+  const authority = m[3] ?? '';
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  return { scheme: (m[1] ?? '').toLowerCase(), host, path: m[4] ?? '', rawQuery: m[6] ?? '' };
 }
 
 function hostname(host: string): string {
@@ -238,7 +268,7 @@ function urlFuncs(): CelFunc[] {
     return field<ParsedURL>(v, 'url');
   };
   return [
-    celFunc('url', [STRING], DYN, (s) => tagged('url', { url: parseURL(s) })),
+    celFunc('url', [STRING], DYN, (s) => tagged('url', { url: parseURL(s) }, s)),
     celFunc('isURL', [STRING], BOOL, (s) => {
       try {
         parseURL(s);
@@ -305,17 +335,68 @@ function parseQuantity(s: string): Q {
   if (neg) n = -n;
   const bin = binarySuffix[suffix];
   if (bin !== undefined) n *= bin;
-  else if (/^[eE]/.test(suffix)) scale -= Number(suffix.slice(1));
-  else scale -= decimalSuffix[suffix] ?? 0;
+  else if (/^[eE]/.test(suffix)) {
+    const exp = Number(suffix.slice(1));
+    if (!Number.isSafeInteger(exp) || Math.abs(exp) > 2147483647) throw new Error("unable to parse quantity's suffix");
+    scale -= exp;
+  } else scale -= decimalSuffix[suffix] ?? 0;
+  // Like resource.ParseQuantity: round up (away from zero) to nano precision; binary quantities
+  // are capped at the largest int64.
+  if (scale > 9 && n !== 0n) {
+    const neg = n < 0n;
+    const mag = neg ? -n : n;
+    const drop = scale - 9;
+    let rounded: bigint;
+    if (drop > digitCount(mag)) rounded = 1n;
+    else {
+      const f = 10n ** BigInt(drop);
+      rounded = (mag + f - 1n) / f;
+    }
+    n = neg ? -rounded : rounded;
+    scale = 9;
+  }
+  if (bin !== undefined && qcmp({ n: n < 0n ? -n : n, scale }, maxInt64Q) > 0) return { n: n < 0n ? -maxInt64Q.n : maxInt64Q.n, scale: 0 };
   return { n, scale };
 }
 
+const maxInt64Q: Q = { n: 9223372036854775807n, scale: 0 };
+/** MaxScaleGap bounds the exponent difference arithmetic will align (hostile exponents fail fast). */
+const maxScaleGap = 10_000;
+
+function digitCount(mag: bigint): number {
+  return mag === 0n ? 0 : (mag < 0n ? -mag : mag).toString().length;
+}
+
+function sign(n: bigint): number {
+  return n > 0n ? 1 : n < 0n ? -1 : 0;
+}
+
+/** QuantityIdentity is a canonical form: equal quantities (1Gi, 1024Mi) have the same one. */
+function quantityIdentity(x: Q): string {
+  if (x.n === 0n) return '0';
+  let { n, scale } = x;
+  while (n % 10n === 0n) {
+    n /= 10n;
+    scale--;
+  }
+  return `${n}e${-scale}`;
+}
+
 function align(a: Q, b: Q): [bigint, bigint, number] {
+  if (Math.abs(a.scale - b.scale) > maxScaleGap) throw new Error('quantity exponents too far apart');
   const scale = Math.max(a.scale, b.scale);
   return [a.n * 10n ** BigInt(scale - a.scale), b.n * 10n ** BigInt(scale - b.scale), scale];
 }
 
 function qcmp(a: Q, b: Q): number {
+  const sa = sign(a.n);
+  const sb = sign(b.n);
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  if (sa === 0) return 0;
+  // Different orders of magnitude decide without aligning (which could be huge).
+  const ma = digitCount(a.n) - a.scale;
+  const mb = digitCount(b.n) - b.scale;
+  if (ma !== mb) return ma < mb ? -sa : sa;
   const [x, y] = align(a, b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
@@ -325,7 +406,14 @@ function quantityFuncs(): CelFunc[] {
     if (tagOf(v) !== 'quantity') throw new Error('no such overload');
     return field<Q>(v, 'q');
   };
-  const mk = (x: Q): CelMap => tagged('quantity', { q: x });
+  const mk = (x: Q): CelMap => tagged('quantity', { q: x }, quantityIdentity(x));
+  // Whether the value is a whole number within int64 (scale ≤ 9 after parsing; orders of
+  // magnitude beyond 19 digits are out of range without computing them).
+  const inInt64 = (x: Q): boolean =>
+    x.n === 0n ||
+    (digitCount(x.n) - x.scale <= 19 &&
+      qcmp(x, { n: 9223372036854775807n, scale: 0 }) <= 0 &&
+      qcmp(x, { n: -9223372036854775808n, scale: 0 }) >= 0);
   const isInt = (x: Q): boolean => {
     if (x.scale <= 0) return true;
     return x.n % 10n ** BigInt(x.scale) === 0n;
@@ -343,21 +431,19 @@ function quantityFuncs(): CelFunc[] {
     }),
     celMethod('isInteger', DYN, [], BOOL, function () {
       const x = q(this);
-      return isInt(x) && asInt(x) <= 9223372036854775807n && asInt(x) >= -9223372036854775808n;
+      return inInt64(x) && isInt(x);
     }),
     celMethod('asInteger', DYN, [], INT, function () {
       const x = q(this);
-      if (!isInt(x)) throw new Error('cannot convert value to integer');
+      if (!inInt64(x) || !isInt(x)) throw new Error('cannot convert value to integer');
       return asInt(x);
     }),
     celMethod('asApproximateFloat', DYN, [], DOUBLE, function () {
       const x = q(this);
       return Number(x.n) * 10 ** -x.scale;
     }),
-    celMethod('sign', DYN, [], INT, function () {
-      const x = q(this);
-      return x.n > 0n ? 1n : x.n < 0n ? -1n : 0n;
-    }),
+    // sign is a global function in Kubernetes (`sign(quantity("-1"))`), not a method.
+    celFunc('sign', [DYN], INT, (v) => BigInt(sign(q(v).n))),
     celMethod('compareTo', DYN, [DYN], INT, function (o) {
       return BigInt(qcmp(q(this), q(o)));
     }),
@@ -381,58 +467,122 @@ function quantityFuncs(): CelFunc[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// IP and CIDR (library.IP, library.CIDR): the common accessors.
+// IP and CIDR (library.IP, library.CIDR), on Go's net/netip semantics.
+
+function parseIP(raw: string): Addr {
+  let a: Addr;
+  try {
+    a = parseAddr(raw);
+  } catch (e) {
+    throw new Error(
+      `IP Address ${JSON.stringify(raw)} parse error during conversion from string: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  if (a.zone !== '') throw new Error(`IP address ${JSON.stringify(raw)} with zone value is not allowed`);
+  if (is4In6(a)) throw new Error(`IPv4-mapped IPv6 address ${JSON.stringify(raw)} is not allowed`);
+  return a;
+}
+
+function parseCIDR(raw: string): Prefix {
+  let p: Prefix;
+  try {
+    p = parsePrefix(raw);
+  } catch (e) {
+    throw new Error(`network address parse error during conversion from string: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (is4In6(p.addr)) throw new Error(`IPv4-mapped IPv6 address ${JSON.stringify(raw)} is not allowed`);
+  return p;
+}
+
+const ipValue = (a: Addr): CelMap => tagged('ip', { a }, addrString(a));
+const cidrValue = (p: Prefix): CelMap => tagged('cidr', { p }, prefixString(p));
 
 function ipFuncs(): CelFunc[] {
-  const parse = (s: string): number[] => {
-    const v4 = parseIPv4(s);
-    if (v4 !== undefined && !/(^|\.)0[0-9]/.test(s)) return v4;
-    if (s.includes(':') && !s.includes('%')) {
-      const v6 = parseIPv6(s);
-      if (v6 !== undefined) return v6;
-    }
-    throw new Error(`IP Address "${s}" parse error during conversion from string: ParseAddr("${s}"): unable to parse IP`);
-  };
-  const ipOf = (v: CelValue): number[] => {
+  const ipOf = (v: CelValue): Addr => {
     if (tagOf(v) !== 'ip') throw new Error('no such overload');
-    return field<number[]>(v, 'b');
+    return field<Addr>(v, 'a');
   };
+  const cidrOf = (v: CelValue): Prefix => {
+    if (tagOf(v) !== 'cidr') throw new Error('no such overload');
+    return field<Prefix>(v, 'p');
+  };
+  const ok = (f: () => unknown): boolean => {
+    try {
+      f();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const ipPredicate = (name: string, f: (a: Addr) => boolean): CelFunc =>
+    celMethod(name, DYN, [], BOOL, function () {
+      return f(ipOf(this));
+    });
+  const containsCIDR = (p: Prefix, o: Prefix): boolean => prefixOverlaps(p, o) && p.bits <= o.bits;
   return [
-    celFunc('ip', [STRING], DYN, (s) => tagged('ip', { b: parse(s) })),
-    celFunc('isIP', [STRING], BOOL, (s) => {
-      try {
-        parse(s);
-        return true;
-      } catch {
-        return false;
-      }
-    }),
-    celFunc('isCIDR', [STRING], BOOL, (s) => isCIDR(s) && !/(^|\.)0[0-9]/.test(s.split('/')[0] ?? '')),
+    celFunc('ip', [STRING], DYN, (s) => ipValue(parseIP(s))),
+    celFunc('isIP', [STRING], BOOL, (s) => ok(() => parseIP(s))),
+    celFunc('ip.isCanonical', [STRING], BOOL, (s) => addrString(parseIP(s)) === s),
     celMethod('family', DYN, [], INT, function () {
-      return ipOf(this).length === 4 ? 4n : 6n;
+      return ipOf(this).bytes.length === 4 ? 4n : 6n;
     }),
-    celMethod('isUnspecified', DYN, [], BOOL, function () {
-      return ipOf(this).every((b) => b === 0);
+    ipPredicate('isUnspecified', isUnspecified),
+    ipPredicate('isLoopback', isLoopback),
+    ipPredicate('isLinkLocalMulticast', isLinkLocalMulticast),
+    ipPredicate('isLinkLocalUnicast', isLinkLocalUnicast),
+    ipPredicate('isGlobalUnicast', isGlobalUnicast),
+    celFunc('cidr', [STRING], DYN, (s) => cidrValue(parseCIDR(s))),
+    celFunc('isCIDR', [STRING], BOOL, (s) => ok(() => parseCIDR(s))),
+    celMethod('containsIP', DYN, [DYN], BOOL, function (o) {
+      return prefixContains(cidrOf(this), typeof o === 'string' ? parseIP(o) : ipOf(o));
     }),
-    celMethod('isLoopback', DYN, [], BOOL, function () {
-      const b = ipOf(this);
-      return b.length === 4 ? b[0] === 127 : b.slice(0, 15).every((x) => x === 0) && b[15] === 1;
+    celMethod('containsCIDR', DYN, [DYN], BOOL, function (o) {
+      return containsCIDR(cidrOf(this), typeof o === 'string' ? parseCIDR(o) : cidrOf(o));
+    }),
+    celMethod('ip', DYN, [], DYN, function () {
+      return ipValue(cidrOf(this).addr);
+    }),
+    celMethod('prefixLength', DYN, [], INT, function () {
+      return BigInt(cidrOf(this).bits);
+    }),
+    celMethod('masked', DYN, [], DYN, function () {
+      return cidrValue(prefixMasked(cidrOf(this)));
+    }),
+    // string(ip) and string(cidr): opaque values are maps underneath.
+    celFunc('string', [mapType(STRING, DYN)], STRING, (v) => {
+      const str = opaqueString(v);
+      if (str === undefined) throw new Error('no such overload');
+      return str;
     }),
   ];
 }
 
+/** OpaqueString converts IPs and CIDRs with string(), as the libraries' `string` overloads do. */
+export function opaqueString(v: unknown): string | undefined {
+  const t = tagOf(v);
+  if (t === 'ip') return addrString(field<Addr>(v, 'a'));
+  if (t === 'cidr') return prefixString(field<Prefix>(v, 'p'));
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
-// Encoders and optionals (the subset @bufbuild/cel's parser can express).
+// Optionals (the subset @bufbuild/cel's parser can express).
+
+function isZeroValue(v: CelValue): boolean {
+  if (v === null || v === false || v === '' || v === 0 || v === 0n) return true;
+  if (v instanceof Uint8Array) return v.length === 0;
+  if (isCelUint(v)) return v.value === 0n;
+  if (isCelList(v) || isCelMap(v)) return v.size === 0;
+  return false;
+}
 
 function miscFuncs(): CelFunc[] {
   return [
-    celFunc('base64.encode', [CelScalar.BYTES], STRING, (b) => Buffer.from(b).toString('base64')),
-    celFunc('base64.decode', [STRING], CelScalar.BYTES, (s) => {
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new Error('illegal base64 data');
-      return new Uint8Array(Buffer.from(s, 'base64'));
-    }),
     celFunc('optional.of', [DYN], DYN, (v) => tagged('optional', { v, has: true })),
     celFunc('optional.none', [], DYN, () => tagged('optional', { has: false })),
+    celFunc('optional.ofNonZeroValue', [DYN], DYN, (v) =>
+      isZeroValue(v) ? tagged('optional', { has: false }) : tagged('optional', { v, has: true }),
+    ),
     celMethod('hasValue', DYN, [], BOOL, function () {
       if (tagOf(this) !== 'optional') throw new Error('no such overload');
       return field<boolean>(this, 'has');
