@@ -11,12 +11,23 @@ import { formatFloatG, resolveGoPlain } from './goyaml.ts';
  */
 export function parseGoYamlDocuments(text: string, what = 'YAML'): unknown[] {
   const out: unknown[] = [];
-  const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, merge: false });
-  for (const [i, doc] of docs.entries()) {
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: false, merge: false });
+  } catch (err) {
+    // The YAML library recurses; hostile nesting can exhaust the stack.
+    throw new TrellisError(
+      'ENGINE_YAML_INVALID',
+      `cannot parse ${what}: ${err instanceof RangeError ? 'nested too deeply' : String(err)}`,
+      { cause: err },
+    );
+  }
+  for (const [i, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
     const fail = (msg: string): TrellisError => new TrellisError('ENGINE_YAML_INVALID', `cannot parse ${what} (document ${i + 1}): ${msg}`);
     if (doc.errors.length > 0) throw fail(firstLine(doc.errors[0]?.message ?? 'invalid YAML'));
     if (doc.contents === null) continue;
-    const v = convert(doc, doc.contents as Node, fail, 0);
+    const budget = { nodes: 0, anchors: new Map<Node, Node | null>() };
+    const v = convert(doc, doc.contents as Node, fail, 0, budget);
     if (v === null) continue;
     out.push(v);
   }
@@ -29,24 +40,40 @@ export function parseGoYamlValue(text: string, what = 'YAML'): unknown {
 }
 
 const MAX_DEPTH = 1000;
+/** MaxNodes bounds what aliases may expand a document to (a "billion laughs" stops here). */
+const MAX_NODES = 1_000_000;
 
-function convert(doc: Document, node: Node | null, fail: (m: string) => TrellisError, depth: number): unknown {
+interface Budget {
+  nodes: number;
+  /** Resolved alias targets (resolving an alias walks the document). */
+  anchors: Map<Node, Node | null>;
+}
+
+function convert(doc: Document, node: Node | null, fail: (m: string) => TrellisError, depth: number, budget: Budget): unknown {
   if (depth > MAX_DEPTH) throw fail(`nested more than ${MAX_DEPTH} levels deep`);
+  if (++budget.nodes > MAX_NODES) throw fail(`expands to more than ${MAX_NODES} values (alias expansion)`);
   if (node === null) return null;
-  if (isAlias(node)) return convert(doc, node.resolve(doc) ?? null, fail, depth + 1);
+  if (isAlias(node)) {
+    let target = budget.anchors.get(node);
+    if (target === undefined) {
+      target = (node.resolve(doc) as Node | undefined) ?? null;
+      budget.anchors.set(node, target);
+    }
+    return convert(doc, target, fail, depth + 1, budget);
+  }
   if (isScalar(node)) return scalar(node, fail);
-  if (isSeq(node)) return node.items.map((n) => convert(doc, n as Node, fail, depth + 1));
+  if (isSeq(node)) return node.items.map((n) => convert(doc, n as Node, fail, depth + 1, budget));
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as Node | null;
       if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.value === '<<' && keyNode.tag === undefined) {
-        mergeInto(out, convert(doc, pair.value as Node | null, fail, depth + 1), fail);
+        mergeInto(out, convert(doc, pair.value as Node | null, fail, depth + 1, budget), fail);
         continue;
       }
-      const key = isScalar(keyNode) ? scalarKey(keyNode, fail) : keyString(convert(doc, keyNode, fail, depth + 1), fail);
-      out[key] = convert(doc, pair.value as Node | null, fail, depth + 1);
+      const key = isScalar(keyNode) ? scalarKey(keyNode, fail) : keyString(convert(doc, keyNode, fail, depth + 1, budget), fail);
+      out[key] = convert(doc, pair.value as Node | null, fail, depth + 1, budget);
     }
     return out;
   }
