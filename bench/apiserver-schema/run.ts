@@ -10,11 +10,23 @@ import { applyLibrary } from '../../packages/apiserver/src/apply/index.ts';
 import { compileVersionSchema, validateCrd } from '../../packages/apiserver/src/schema/index.ts';
 import { deepCopyJSON } from '../../packages/apiserver/src/schema/json.ts';
 
+import { parseBenchArgs, recorder } from '../lib/figures.ts';
 import { crd, xr, xrSchema } from './xr.ts';
+
+const bargs = parseBenchArgs();
+const rec = recorder({
+  pillar: 'apiserver-schema',
+  title: 'Embedded API server schema and apply libraries on a typical Crossplane XR (best of five, CPU time per op)',
+  command: 'node --import tsx bench/apiserver-schema/run.ts',
+  args: bargs,
+});
+// Quick mode runs a tenth of the iterations.
+const scale = bargs.quick ? 0.1 : 1;
 
 // The machine running this is usually shared, so each case reports the best of five rounds of
 // process CPU time (user + system) rather than wall-clock time.
-function bench(name: string, n: number, f: (i: number) => void): void {
+function bench(name: string, iterations: number, f: (i: number) => void): void {
+  const n = Math.max(20, Math.round(iterations * scale));
   for (let i = 0; i < Math.min(n, 2000); i++) f(i);
   let best = Number.POSITIVE_INFINITY;
   for (let round = 0; round < 5; round++) {
@@ -23,6 +35,7 @@ function bench(name: string, n: number, f: (i: number) => void): void {
     const c = process.cpuUsage(c0);
     best = Math.min(best, (c.user + c.system) / n);
   }
+  rec.add({ name, value: best, unit: 'µs/op' });
   console.log(
     `${name.padEnd(52)} ${best.toFixed(2).padStart(9)} µs/op  ${Math.round(1e6 / best)
       .toString()
@@ -128,3 +141,4 @@ bench('trackUpdate (status update by a controller)', 2000, (i) => {
     now,
   });
 });
+rec.finish();

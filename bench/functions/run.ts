@@ -13,8 +13,17 @@ import { createServer, Socket } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FunctionRegistry, RemoteFunction, type RunFunctionRequest, runGoTemplating, runPatchAndTransform } from '@trellis/functions';
+import { parseBenchArgs, recorder } from '../lib/figures.ts';
 
-const repeat = Number(process.argv[process.argv.indexOf('--repeat') + 1] || 200) || 200;
+const bargs = parseBenchArgs();
+const repeatArg = bargs.rest.indexOf('--repeat');
+const repeat = Number(repeatArg >= 0 ? bargs.rest[repeatArg + 1] : bargs.quick ? 20 : 200) || 200;
+const rec = recorder({
+  pillar: 'functions',
+  title: `In-process functions next to upstream function-patch-and-transform over gRPC (medians of ${repeat})`,
+  command: 'node --import tsx bench/functions/run.ts',
+  args: bargs,
+});
 const bin = join(
   process.env.TRELLIS_CACHE ?? join(homedir(), '.cache', 'trellis'),
   'crossplane-v2.3.4',
@@ -142,16 +151,17 @@ async function waitListening(port: number): Promise<void> {
 
 const rows: [string, string][] = [];
 for (let i = 0; i < 20; i++) runPatchAndTransform(ptReq(i));
-rows.push([`P&T in-process, ${N} resources (p50)`, `${(await time((i) => runPatchAndTransform(ptReq(i)))).toFixed(2)} ms`]);
+const ptInProcess = await time((i) => runPatchAndTransform(ptReq(i)));
+rows.push([`P&T in-process, ${N} resources (p50)`, `${ptInProcess.toFixed(2)} ms`]);
 const reg = new FunctionRegistry();
 const memo = reg.resolve({ name: 'function-patch-and-transform' });
 await memo.run(ptReq(0));
-rows.push([
-  `P&T in-process, memoised hit (p50)`,
-  `${(await time((i) => memo.run({ ...ptReq(0), meta: { tag: `x${i}` } }))).toFixed(3)} ms`,
-]);
+const ptMemo = await time((i) => memo.run({ ...ptReq(0), meta: { tag: `x${i}` } }));
+rows.push([`P&T in-process, memoised hit (p50)`, `${ptMemo.toFixed(3)} ms`]);
 for (let i = 0; i < 5; i++) runGoTemplating(tmplReq);
-rows.push([`go-templating in-process, ${N} resources (p50)`, `${(await time(() => runGoTemplating(tmplReq))).toFixed(2)} ms`]);
+const goTmpl = await time(() => runGoTemplating(tmplReq));
+rows.push([`go-templating in-process, ${N} resources (p50)`, `${goTmpl.toFixed(2)} ms`]);
+let ptRemote: number | undefined;
 
 if (existsSync(bin)) {
   const port = await freePort();
@@ -160,10 +170,8 @@ if (existsSync(bin)) {
     await waitListening(port);
     const remote = new RemoteFunction({ target: `127.0.0.1:${port}` });
     for (let i = 0; i < 20; i++) await remote.run(ptReq(i));
-    rows.push([
-      `upstream P&T v0.10.7 over gRPC (loopback), ${N} resources (p50)`,
-      `${(await time((i) => remote.run(ptReq(i)))).toFixed(2)} ms`,
-    ]);
+    ptRemote = await time((i) => remote.run(ptReq(i)));
+    rows.push([`upstream P&T v0.10.7 over gRPC (loopback), ${N} resources (p50)`, `${ptRemote.toFixed(2)} ms`]);
     remote.close();
   } finally {
     child.kill();
@@ -175,3 +183,10 @@ if (existsSync(bin)) {
 const w = Math.max(...rows.map((r) => r[0].length));
 process.stdout.write(`repeat=${repeat}\n`);
 for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
+const peer = 'upstream P&T v0.10.7 over gRPC (loopback)';
+const withPeer = ptRemote === undefined ? {} : { peer, peerValue: ptRemote };
+rec.add({ name: `P&T, ${N} resources (p50)`, value: ptInProcess, unit: 'ms', ...withPeer });
+rec.add({ name: 'P&T, memoised hit (p50)', value: ptMemo, unit: 'ms', ...withPeer });
+rec.add({ name: `go-templating, ${N} resources (p50)`, value: goTmpl, unit: 'ms' });
+if (ptRemote === undefined) rec.note(`upstream P&T not measured: ${bin} missing (bash test/infra/crossplane/build.sh)`);
+rec.finish();

@@ -11,19 +11,34 @@ import type { KubeClient, TypeRef } from '@trellis/kube';
 import { newInformerFactory, newKubeClient } from '@trellis/kube';
 import type { KubeObject } from '@trellis/sdk';
 import { startRealControlPlane } from '../../test/harness/control-plane.ts';
+import { parseBenchArgs, recorder } from '../lib/figures.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '10000' }, repeat: { type: 'string', default: '3' } } });
+const bargs = parseBenchArgs();
+const { values } = parseArgs({
+  args: bargs.rest,
+  options: {
+    objects: { type: 'string', default: bargs.quick ? '2000' : '10000' },
+    repeat: { type: 'string', default: bargs.quick ? '1' : '3' },
+  },
+});
 const N = Number(values.objects);
 const REPEAT = Number(values.repeat);
 const ns = 'bench';
 const cmType: TypeRef = { apiVersion: 'v1', kind: 'ConfigMap' };
 const results: Record<string, number | string> = {};
+const rec = recorder({
+  pillar: 'kube',
+  title: `@trellis/kube against a real kube-apiserver 1.36.3: ${N} ConfigMaps, medians of ${REPEAT}`,
+  command: 'node --import tsx bench/kube/run.ts',
+  args: bargs,
+});
 
 function report(name: string, value: number, unit: string): void {
   results[name] = Number(value.toFixed(1));
+  rec.add({ name, value, unit });
   console.log(`${name.padEnd(44)} ${value.toFixed(1).padStart(10)} ${unit}`);
 }
 
@@ -163,6 +178,7 @@ async function main(): Promise<void> {
     await cp.stop();
   }
   console.log(JSON.stringify({ objects: N, date: new Date().toISOString(), results }));
+  rec.finish();
 }
 
 await main();
