@@ -55,11 +55,29 @@ describe('pets: a fresh control plane adopts what the old one built', () => {
     const out: KubeObject[] = [];
     for (let i = 0; i < N; i++) {
       const zone = `pet${i}.test.`;
-      out.push({ ...zoneType, metadata: { name: `pet-zone-${i}` }, spec: { deletionPolicy, providerConfigRef: { name: 'pdns' }, forProvider: { name: zone, kind: 'Native', nameservers: [`ns1.${zone}`] } } });
+      out.push({
+        ...zoneType,
+        metadata: { name: `pet-zone-${i}` },
+        spec: {
+          deletionPolicy,
+          providerConfigRef: { name: 'pdns' },
+          forProvider: { name: zone, kind: 'Native', nameservers: [`ns1.${zone}`] },
+        },
+      });
       out.push({
         ...rrsetType,
         metadata: { name: `pet-www-${i}` },
-        spec: { deletionPolicy, providerConfigRef: { name: 'pdns' }, forProvider: { zoneRef: { name: `pet-zone-${i}` }, name: `www.${zone}`, type: 'A', ttl: 300, records: [{ content: `192.0.2.${i + 1}` }] } },
+        spec: {
+          deletionPolicy,
+          providerConfigRef: { name: 'pdns' },
+          forProvider: {
+            zoneRef: { name: `pet-zone-${i}` },
+            name: `www.${zone}`,
+            type: 'A',
+            ttl: 300,
+            records: [{ content: `192.0.2.${i + 1}` }],
+          },
+        },
       });
       out.push({
         ...silenceType,
@@ -67,31 +85,67 @@ describe('pets: a fresh control plane adopts what the old one built', () => {
         spec: {
           deletionPolicy,
           providerConfigRef: { name: 'am' },
-          forProvider: { matchers: [{ name: 'alertname', value: `Pet${i}`, isRegex: false }], endsAt, createdBy: 'pets', comment: `pet silence ${i}` },
+          forProvider: {
+            matchers: [{ name: 'alertname', value: `Pet${i}`, isRegex: false }],
+            endsAt,
+            createdBy: 'pets',
+            comment: `pet silence ${i}`,
+          },
         },
       });
     }
     return out;
   }
 
-  async function controlPlane(): Promise<{ cp: RealControlPlane; client: Awaited<ReturnType<typeof newKubeClient>>; provider: ProviderProcess }> {
+  async function controlPlane(): Promise<{
+    cp: RealControlPlane;
+    client: Awaited<ReturnType<typeof newKubeClient>>;
+    provider: ProviderProcess;
+  }> {
     const cp = await startRealControlPlane({ withControllerManager: true });
     const client = await newKubeClient({ kubeconfigPath: cp.kubeconfigPath });
     await installProvider(client, httpProvider);
-    await client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pdns', namespace: 'default' }, data: secretData({ key: pdns.apiKey }) });
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'pdns', namespace: 'default' },
+      data: secretData({ key: pdns.apiKey }),
+    });
     await client.create({
       apiVersion: 'http.trellis.io/v1alpha1',
       kind: 'ProviderConfig',
       metadata: { name: 'pdns' },
-      spec: { baseUrl: `${pdns.url}/api/v1/servers/localhost`, headers: { 'X-API-Key': '{{ credentials }}' }, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: 'pdns', key: 'key' } } },
+      spec: {
+        baseUrl: `${pdns.url}/api/v1/servers/localhost`,
+        headers: { 'X-API-Key': '{{ credentials }}' },
+        credentials: { source: 'Secret', secretRef: { namespace: 'default', name: 'pdns', key: 'key' } },
+      },
     });
-    await client.create({ apiVersion: 'http.trellis.io/v1alpha1', kind: 'ProviderConfig', metadata: { name: 'am' }, spec: { baseUrl: `${am.url}/api/v2`, credentials: { source: 'None' } } });
-    const provider = await startProviderProcess('http', cp.kubeconfigPath, { TRELLIS_POLL_INTERVAL: '5s', TRELLIS_NOT_READY_POLL_INTERVAL: '1s' });
+    await client.create({
+      apiVersion: 'http.trellis.io/v1alpha1',
+      kind: 'ProviderConfig',
+      metadata: { name: 'am' },
+      spec: { baseUrl: `${am.url}/api/v2`, credentials: { source: 'None' } },
+    });
+    const provider = await startProviderProcess('http', cp.kubeconfigPath, {
+      TRELLIS_POLL_INTERVAL: '5s',
+      TRELLIS_NOT_READY_POLL_INTERVAL: '1s',
+    });
     return { cp, client, provider };
   }
 
   async function allReady(client: Awaited<ReturnType<typeof newKubeClient>>, objs: KubeObject[]): Promise<KubeObject[]> {
-    return Promise.all(objs.map((o) => waitForObject(client, { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name ?? '' }, 'Ready and Synced', isReadyAndSynced, 90_000)));
+    return Promise.all(
+      objs.map((o) =>
+        waitForObject(
+          client,
+          { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name ?? '' },
+          'Ready and Synced',
+          isReadyAndSynced,
+          90_000,
+        ),
+      ),
+    );
   }
 
   it('re-instantiates the same manifests on a fresh control plane without creating anything, then orphans', async () => {
@@ -112,7 +166,10 @@ describe('pets: a fresh control plane adopts what the old one built', () => {
     // Second life: a fresh control plane, the same manifests with their external names, and Orphan.
     const second = await controlPlane();
     try {
-      const again = manifests('Orphan').map((m) => ({ ...m, metadata: { ...m.metadata, annotations: { [Annotation.ExternalName]: names.get(m.metadata.name ?? '') ?? '' } } }));
+      const again = manifests('Orphan').map((m) => ({
+        ...m,
+        metadata: { ...m.metadata, annotations: { [Annotation.ExternalName]: names.get(m.metadata.name ?? '') ?? '' } },
+      }));
       for (const m of again) await second.client.create(m);
       const adopted = await allReady(second.client, again);
       expect(await externalState()).toEqual(before); // zero new external resources
@@ -126,12 +183,20 @@ describe('pets: a fresh control plane adopts what the old one built', () => {
       // Explicit adoption: without an external name, an existing zone is reported, not taken.
       const zone0 = manifests('Delete')[0] as KubeObject;
       await second.client.create({ ...zone0, metadata: { name: 'pet-zone-again' } });
-      const refused = await waitForObject(second.client, { ...zoneType, name: 'pet-zone-again' }, 'refused', (o) => conditionOf(o, 'Synced')?.status === 'False');
+      const refused = await waitForObject(
+        second.client,
+        { ...zoneType, name: 'pet-zone-again' },
+        'refused',
+        (o) => conditionOf(o, 'Synced')?.status === 'False',
+      );
       expect(conditionOf(refused, 'Synced')?.message).toBe(
         'external resource "pet0.test." already exists and was not adopted: set the crossplane.io/external-name annotation to its name, or the trellis.io/adoption-policy annotation to "Adopt", to take it over',
       );
       expect(refused.metadata.finalizers ?? []).toEqual([]);
-      await second.client.patch({ ...zoneType, name: 'pet-zone-again' }, { type: 'merge', patch: { metadata: { annotations: { [Annotation.AdoptionPolicy]: 'Adopt' } } } });
+      await second.client.patch(
+        { ...zoneType, name: 'pet-zone-again' },
+        { type: 'merge', patch: { metadata: { annotations: { [Annotation.AdoptionPolicy]: 'Adopt' } } } },
+      );
       const taken = await waitForObject(second.client, { ...zoneType, name: 'pet-zone-again' }, 'adopted', isReadyAndSynced);
       expect(taken.metadata.annotations?.[Annotation.ExternalName]).toBe('pet0.test.');
       expect(await externalState()).toEqual(before);
