@@ -278,13 +278,17 @@ class Checker {
     if (e.exprKind.case === 'identExpr') {
       const v = this.lookup(e.exprKind.value.name);
       if (v !== undefined) return v.path;
+      // cel-go gives every other identifier the path [name].
+      return this.#paths.get(e.id) ?? [e.exprKind.value.name];
     }
     return this.#paths.get(e.id);
   }
 
   /** SizeOfPath is the size the schema allows at a path from self (maxLength, maxItems, ...). */
   sizeOfPath(path: readonly string[]): Est | undefined {
-    if (path.length === 0 || (path[0] !== 'self' && path[0] !== 'oldSelf')) return undefined;
+    // Like apiextensions' sizeEstimator, the first element is assumed to be self whatever it
+    // is: a global identifier such as the type `int` gets the root's size.
+    if (path.length === 0) return undefined;
     let cur: DeclType | undefined = this.#root;
     for (const p of path.slice(1)) {
       if (cur === undefined) break;
