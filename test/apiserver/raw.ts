@@ -70,20 +70,30 @@ export class RawClient {
     this.agent.destroy();
   }
 
-  private open(path: string, r: RawRequest): ReturnType<typeof httpsRequest> {
+  private open(path: string, r: RawRequest, body?: Buffer): ReturnType<typeof httpsRequest> {
     const url = new URL(path, this.target.server);
     const headers: Record<string, string> = { Accept: r.accept ?? 'application/json', ...(r.headers ?? {}) };
     const token = r.token ?? this.target.token;
     if (token !== '') headers.Authorization = `Bearer ${token}`;
-    if (r.body !== undefined) headers['Content-Type'] = r.contentType ?? 'application/json';
+    if (body !== undefined) {
+      headers['Content-Type'] = r.contentType ?? 'application/json';
+      // Explicit: Node sends DELETE bodies neither chunked nor with a length by default.
+      headers['Content-Length'] = String(body.length);
+    }
     const fn = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return fn(url, { method: r.method ?? 'GET', headers, agent: this.agent });
   }
 
   /** Request sends one request and reads the whole response. */
   request(path: string, r: RawRequest = {}): Promise<RawResponse> {
+    const body =
+      r.body === undefined
+        ? undefined
+        : Buffer.isBuffer(r.body)
+          ? r.body
+          : Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
     return new Promise((resolve, reject) => {
-      const req = this.open(path, r);
+      const req = this.open(path, r, body);
       req.on('error', reject);
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
@@ -100,8 +110,7 @@ export class RawClient {
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
         });
       });
-      if (r.body !== undefined) req.end(typeof r.body === 'string' || Buffer.isBuffer(r.body) ? r.body : JSON.stringify(r.body));
-      else req.end();
+      req.end(body);
     });
   }
 

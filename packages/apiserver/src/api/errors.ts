@@ -85,8 +85,17 @@ export class ApiError extends TrellisError {
   }
 }
 
+/** Details builds StatusDetails as Go's omitempty writes them: empty name and group are left out. */
+export function details(name: string, group: string, kind: string): StatusDetails {
+  const d: StatusDetails = {};
+  if (name !== '') d.name = name;
+  if (group !== '') d.group = group;
+  if (kind !== '') d.kind = kind;
+  return d;
+}
+
 export function notFound(gr: GroupResource, name: string): ApiError {
-  return new ApiError(404, 'NotFound', `${grString(gr)} "${name}" not found`, { name, group: gr.group, kind: gr.resource });
+  return new ApiError(404, 'NotFound', `${grString(gr)} "${name}" not found`, details(name, gr.group, gr.resource));
 }
 
 /** NotFoundPath is the 404 for an unknown path or resource. */
@@ -95,7 +104,7 @@ export function notFoundPath(): ApiError {
 }
 
 export function alreadyExists(gr: GroupResource, name: string): ApiError {
-  return new ApiError(409, 'AlreadyExists', `${grString(gr)} "${name}" already exists`, { name, group: gr.group, kind: gr.resource });
+  return new ApiError(409, 'AlreadyExists', `${grString(gr)} "${name}" already exists`, details(name, gr.group, gr.resource));
 }
 
 export function generateNameConflict(gr: GroupResource, name: string): ApiError {
@@ -103,23 +112,19 @@ export function generateNameConflict(gr: GroupResource, name: string): ApiError 
     409,
     'AlreadyExists',
     `${grString(gr)} "${name}" already exists, the server was not able to generate a unique name for the object`,
-    {
-      name,
-      group: gr.group,
-      kind: gr.resource,
-      retryAfterSeconds: 1,
-    },
+    { ...details(name, gr.group, gr.resource), retryAfterSeconds: 1 },
   );
 }
 
 export const OPTIMISTIC_LOCK_MSG = 'the object has been modified; please apply your changes to the latest version and try again';
 
 export function conflict(gr: GroupResource, name: string, msg: string = OPTIMISTIC_LOCK_MSG): ApiError {
-  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${grString(gr)} "${name}": ${msg}`, {
-    name,
-    group: gr.group,
-    kind: gr.resource,
-  });
+  return new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${grString(gr)} "${name}": ${msg}`,
+    details(name, gr.group, gr.resource),
+  );
 }
 
 export function applyConflict(message: string, causes: StatusCause[]): ApiError {
@@ -145,9 +150,7 @@ export function invalid(group: string, kind: string, name: string, causes: Field
       ? `${gkString(group, kind)} "${name}" is invalid`
       : `${gkString(group, kind)} "${name}" is invalid: ${aggregate(causes.map(fieldErrorString))}`;
   return new ApiError(422, 'Invalid', msg, {
-    name,
-    group,
-    kind,
+    ...details(name, group, kind),
     causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })),
   });
 }
@@ -162,16 +165,18 @@ export function unauthorized(): ApiError {
 
 export function forbidden(gr: GroupResource, name: string, reason: string, causes?: StatusCause[]): ApiError {
   const msg = name === '' ? `${grString(gr)} is forbidden: ${reason}` : `${grString(gr)} "${name}" is forbidden: ${reason}`;
-  const details: StatusDetails = { name, group: gr.group, kind: gr.resource };
-  if (causes !== undefined) details.causes = causes;
-  return new ApiError(403, 'Forbidden', msg, details);
+  const d = details(name, gr.group, gr.resource);
+  if (causes !== undefined) d.causes = causes;
+  return new ApiError(403, 'Forbidden', msg, d);
 }
 
 export function methodNotSupported(gr: GroupResource, action: string): ApiError {
-  return new ApiError(405, 'MethodNotAllowed', `${action} is not supported on resources of kind "${grString(gr)}"`, {
-    group: gr.group,
-    kind: gr.resource,
-  });
+  return new ApiError(
+    405,
+    'MethodNotAllowed',
+    `${action} is not supported on resources of kind "${grString(gr)}"`,
+    details('', gr.group, gr.resource),
+  );
 }
 
 export function expired(message: string): ApiError {

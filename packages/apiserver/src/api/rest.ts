@@ -30,7 +30,7 @@ import {
   tooLargeResourceVersion,
   unsupportedMediaType,
 } from './errors.ts';
-import { validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.ts';
+import { nameIsPathSegment, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.ts';
 import {
   createOptions,
   type DeleteOpts,
@@ -405,7 +405,7 @@ export class Rest {
     if (rt.strategy.generation) meta.generation = 1;
     else delete meta.generation;
     const causes = this.validateCreate(rt, obj);
-    if (causes.length > 0) throw invalid(rt.group, rt.kind, name, causes);
+    if (causes.length > 0) throw this.invalidObject(rt, obj, name, causes);
     w.warnings.push(...(rt.strategy.warnings?.(obj, undefined) ?? []));
     dedupOwnerReferences(obj, w.warnings);
     obj.metadata.managedFields = applyLibrary.trackUpdate({
@@ -443,28 +443,47 @@ export class Rest {
     }
   }
 
+  /**
+   * ValidateCreate mirrors rest.BeforeCreate: the kind's own validation (for custom resources the
+   * type meta first, then ObjectMeta, schema and CEL); only when that passes, the generic ObjectMeta
+   * check every kind gets.
+   */
   private validateCreate(rt: ResourceType, obj: KubeObject): FieldCause[] {
-    if (!rt.builtin) {
-      const tm = typeMetaCauses(rt, obj);
-      if (tm.length > 0) return tm;
-    }
-    return [
-      ...validateObjectMeta(obj.metadata, {
+    const fullMeta = (): FieldCause[] =>
+      validateObjectMeta(obj.metadata, {
         namespaced: rt.namespaced,
         nameValidation: rt.strategy.nameValidationFor?.(obj) ?? rt.strategy.nameValidation,
-      }),
-      ...(rt.compiled?.validate(obj) ?? []),
-      ...(rt.strategy.validate?.(obj) ?? []),
-    ];
-  }
-
-  private validateUpdate(rt: ResourceType, obj: KubeObject, old: KubeObject, subresource: string): FieldCause[] {
+      });
+    let causes: FieldCause[];
     if (!rt.builtin) {
       const tm = typeMetaCauses(rt, obj);
       if (tm.length > 0) return tm;
+      causes = [...fullMeta(), ...(rt.compiled?.validate(obj) ?? []), ...(rt.strategy.validate?.(obj) ?? [])];
+    } else causes = [...fullMeta(), ...(rt.strategy.validate?.(obj) ?? [])];
+    if (causes.length > 0) return causes;
+    return validateObjectMeta(obj.metadata, { namespaced: rt.namespaced, nameValidation: nameIsPathSegment });
+  }
+
+  /**
+   * ValidateUpdate mirrors rest.BeforeUpdate: the common fields (generic ObjectMeta and its update
+   * rules) then the kind's update validation, which for many kinds repeats some of them — kube
+   * reports those causes twice, and so do we.
+   */
+  private validateUpdate(rt: ResourceType, obj: KubeObject, old: KubeObject, subresource: string): FieldCause[] {
+    const out = [
+      ...validateObjectMeta(obj.metadata, { namespaced: rt.namespaced, nameValidation: nameIsPathSegment }),
+      ...validateObjectMetaUpdate(obj.metadata, old.metadata),
+    ];
+    if (!rt.builtin) {
+      const tm = typeMetaCauses(rt, obj);
+      if (tm.length > 0) return [...out, ...tm];
+      out.push(...validateObjectMetaUpdate(obj.metadata, old.metadata));
+      out.push(...(rt.compiled?.validate(obj, subresource === 'status' ? { old, subresource } : { old }) ?? []));
+      return out;
     }
-    const out = [...validateObjectMetaUpdate(obj.metadata, old.metadata)];
-    if (subresource !== 'status') {
+    out.push(...validateObjectMetaUpdate(obj.metadata, old.metadata));
+    if (subresource !== '') return out;
+    if (rt.strategy.updateValidatesMeta === true) {
       out.push(
         ...validateObjectMeta(obj.metadata, {
           namespaced: rt.namespaced,
@@ -472,9 +491,15 @@ export class Rest {
         }),
       );
     }
-    out.push(...(rt.compiled?.validate(obj, subresource === 'status' ? { old, subresource } : { old }) ?? []));
-    if (subresource !== 'status') out.push(...(rt.strategy.validateUpdate?.(obj, old) ?? []));
+    out.push(...(rt.strategy.validateUpdate?.(obj, old) ?? []));
     return out;
+  }
+
+  /** Invalid is the 422 for an object: kube names the kind the body declares (a wrong kind included). */
+  private invalidObject(rt: ResourceType, obj: KubeObject, name: string, causes: FieldCause[]): ApiError {
+    if (rt.builtin || typeof obj.kind !== 'string' || obj.kind === '') return invalid(rt.group, rt.kind, name, causes);
+    const av = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+    return invalid(av.includes('/') ? av.slice(0, av.indexOf('/')) : rt.group, obj.kind, name, causes);
   }
 
   scopeOf(rt: ResourceType, subresource: string): FieldScope {
@@ -622,7 +647,7 @@ export class Rest {
     else meta.managedFields = mf;
     keepManagedFieldTimes(obj, old);
     const causes = this.validateUpdate(rt, obj, old, subresource);
-    if (causes.length > 0) throw invalid(rt.group, rt.kind, name, causes);
+    if (causes.length > 0) throw this.invalidObject(rt, obj, name, causes);
     w.warnings.push(...(rt.strategy.warnings?.(obj, old) ?? []));
     // Deleting during update: the last finalizer is gone from an object being deleted.
     const finalizers = Array.isArray(meta.finalizers) ? meta.finalizers : [];
@@ -754,6 +779,7 @@ export class Rest {
     const a = applied as KubeObject;
     const apiVersion = apiVersionOf(rt);
     if (a.apiVersion !== apiVersion && subresource !== 'scale') {
+      if (!rt.builtin) throw badRequest(`invalid object type: ${String(a.apiVersion ?? '')}, Kind=${String(a.kind ?? '')}`);
       throw badRequest(
         `Incorrect version specified in apply patch. Specified patch version: ${String(a.apiVersion ?? '')}, expected: ${apiVersion}`,
       );
@@ -841,7 +867,7 @@ export class Rest {
       rt.strategy.prepareForCreate?.(pruned);
       if (rt.strategy.generation) pruned.metadata.generation = 1;
       const causes = this.validateCreate(rt, pruned);
-      if (causes.length > 0) throw invalid(rt.group, rt.kind, name, causes);
+      if (causes.length > 0) throw this.invalidObject(rt, pruned, name, causes);
       w.warnings.push(...(rt.strategy.warnings?.(pruned, undefined) ?? []));
       if (managed !== undefined) pruned.metadata.managedFields = managed;
       if (w.opts.dryRun) return { code: 201, body: pruned, warnings: w.warnings, rv: this.store.rv };
@@ -1126,7 +1152,12 @@ export class Rest {
       try {
         const r = this.delete(rt, o.namespace, o.name, opts);
         last = Math.max(last, r.rv);
-        deleted.push(rt.fromStorage(o.object()));
+        const item = rt.fromStorage(o.object());
+        if (rt.builtin) {
+          delete (item as Partial<KubeObject>).apiVersion;
+          delete (item as Partial<KubeObject>).kind;
+        }
+        deleted.push(item);
       } catch (err) {
         if (err instanceof ApiError && err.status.reason === 'NotFound') continue;
         throw err;
@@ -1283,11 +1314,18 @@ export function encodeContinue(start: string, rv: number): string {
 }
 
 export function decodeContinue(token: string): { start: string; rv: number } {
+  // Go's base64.RawURLEncoding: no padding, URL alphabet, and a length that is not 1 mod 4.
+  const bad = token.search(/[^A-Za-z0-9_-]/);
+  if (bad >= 0 || token.length % 4 === 1) {
+    throw badRequest(
+      `invalid continue token: continue key is not valid: illegal base64 data at input byte ${bad >= 0 ? bad : token.length - 1}`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch (err) {
-    throw badRequest(`invalid continue token: continue key is not valid: ${syntaxMessage(err)}`);
+  } catch {
+    throw badRequest('invalid continue token: continue key is not valid: invalid character looking for beginning of value');
   }
   const p = rec(parsed);
   if (p.v !== 'meta.k8s.io/v1')

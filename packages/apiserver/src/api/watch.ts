@@ -8,6 +8,7 @@ import { expired } from './errors.ts';
 import type { ListOpts } from './options.ts';
 import { parseResourceVersion } from './options.ts';
 import type { Rest } from './rest.ts';
+import { servedJson } from './serve.ts';
 import { type IncludeObject, partialObjectMetadata, tableRow } from './table.ts';
 
 export interface WatchParams {
@@ -42,12 +43,11 @@ export function serveWatch(res: ServerResponse, rest: Rest, p: WatchParams): Wat
   const store = rest.store;
   const ns = rt.namespaced ? p.namespace : '';
   const match = rest.matcher(rt, opts, ns);
-  const identity = rt.bucket === `${rt.group}/${rt.resource}` && rt.version === rt.storageVersion;
   const now = (): number => Date.now();
   let tableHeaders = true;
 
   const objectOf = (o: StoredObject, rvOverride?: number): string => {
-    if (p.output.kind === 'json' && identity && rvOverride === undefined) return o.json;
+    if (p.output.kind === 'json' && rvOverride === undefined) return servedJson(rt, o);
     const obj = rt.fromStorage(o.object());
     if (rvOverride !== undefined) obj.metadata.resourceVersion = String(rvOverride);
     return render(obj);

@@ -2,9 +2,19 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject, Logger } from '@trellis/sdk';
 import { stringify as toYaml } from 'yaml';
-import { ApiError, badRequest, internalError, methodNotSupported, notFoundPath, serviceUnavailable, unauthorized } from '../api/errors.ts';
+import {
+  ApiError,
+  badRequest,
+  internalError,
+  methodNotSupported,
+  notFound,
+  notFoundPath,
+  serviceUnavailable,
+  unauthorized,
+} from '../api/errors.ts';
 import { deleteOptions, listOptions } from '../api/options.ts';
 import type { Rest, RestResult } from '../api/rest.ts';
+import { listItemJson } from '../api/serve.ts';
 import { type IncludeObject, partialObjectMetadata, tableRow } from '../api/table.ts';
 import { serveWatch } from '../api/watch.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -223,7 +233,11 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
     const rt = o.registry.lookup(info.group, info.version, info.resource);
     if (rt === undefined) throw notFoundPath();
     if (info.namespace !== '' && !rt.namespaced) throw notFoundPath();
-    if (info.subresource !== '' && !rt.subresources.includes(info.subresource)) throw notFoundPath();
+    if (info.subresource !== '' && !rt.subresources.includes(info.subresource)) {
+      // kube-apiserver's custom resource handler reports an unknown subresource as the object not being found.
+      if (rt.crd !== undefined) throw notFound({ group: rt.group, resource: rt.resource }, info.name);
+      throw notFoundPath();
+    }
     labels.group = info.group;
     labels.version = info.version;
     labels.resource = info.resource;
@@ -402,8 +416,7 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
       writeYaml(res, 200, { kind: rt.listKind, apiVersion, metadata: meta, items: r.items.map((s) => rt.fromStorage(s.object())) }, []);
       return;
     }
-    const identity = rt.bucket === `${rt.group}/${rt.resource}` && rt.version === rt.storageVersion;
-    const items = identity ? r.items.map((s) => s.json) : r.items.map((s) => JSON.stringify(rt.fromStorage(s.object())));
+    const items = r.items.map((s) => listItemJson(rt, s));
     const text = `{"kind":${JSON.stringify(rt.listKind)},"apiVersion":${JSON.stringify(apiVersion)},"metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`;
     writeJson(res, 200, text);
     return;

@@ -66,10 +66,15 @@ interface BuiltinDef {
 
 function make(d: BuiltinDef): ResourceType {
   const apiVersion = d.group === '' ? d.version : `${d.group}/${d.version}`;
-  const identity = (o: KubeObject): KubeObject => {
-    o.apiVersion = apiVersion;
-    o.kind = d.kind;
-    return o;
+  // Built-in objects are stored without apiVersion and kind (lists of built-ins carry none per
+  // item, as kube's typed lists); reads put them back, first, as kube writes them.
+  const toStorage = (o: KubeObject): KubeObject => {
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return rest as KubeObject;
+  };
+  const fromStorage = (o: KubeObject): KubeObject => {
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return { kind: d.kind, apiVersion, ...rest } as KubeObject;
   };
   return {
     group: d.group,
@@ -94,8 +99,8 @@ function make(d: BuiltinDef): ResourceType {
     scale: undefined,
     builtin: true,
     crd: undefined,
-    toStorage: d.toStorage ?? identity,
-    fromStorage: d.fromStorage ?? identity,
+    toStorage: d.toStorage ?? toStorage,
+    fromStorage: d.fromStorage ?? fromStorage,
   };
 }
 
@@ -167,6 +172,7 @@ const configMaps = make({
   strategy: {
     ...base(),
     nameValidation: nameIsDNSSubdomain,
+    updateValidatesMeta: true,
     validate: (o) =>
       validateData(o, [
         { name: 'data', binary: false },
@@ -214,6 +220,7 @@ const secrets = make({
   strategy: {
     ...base(),
     nameValidation: nameIsDNSSubdomain,
+    updateValidatesMeta: true,
     prepareForCreate: mergeStringData,
     prepareForUpdate: mergeStringData,
     validate: (o) => validateData(o, [{ name: 'data', binary: true }]),
@@ -284,7 +291,7 @@ const serviceAccounts = make({
   namespaced: true,
   shortNames: ['sa'],
   schema: 'io.k8s.api.core.v1.ServiceAccount',
-  strategy: { ...base(), returnDeletedObject: true, nameValidation: nameIsDNSSubdomain },
+  strategy: { ...base(), returnDeletedObject: true, nameValidation: nameIsDNSSubdomain, updateValidatesMeta: true },
   columns: [
     nameColumn,
     {
@@ -392,7 +399,7 @@ function coreToEventsV1(o: KubeObject): KubeObject {
 }
 
 function eventsV1ToCore(o: KubeObject): KubeObject {
-  const out: KubeObject = { apiVersion: 'v1', kind: 'Event', metadata: o.metadata };
+  const out = { metadata: o.metadata } as KubeObject;
   for (const [k, v] of Object.entries(o)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
     const rename = EVENT_RENAMES.find(([, e]) => e === k);

@@ -39,6 +39,13 @@ function goType(s: JSONSchemaProps): string {
   }
 }
 
+function isEmpty(v: unknown, s: JSONSchemaProps | undefined): boolean {
+  if (v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  const isMap = s !== undefined && isObj(s.additionalProperties) && s.properties === undefined;
+  return isMap && isObj(v) && Object.keys(v).length === 0;
+}
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -103,6 +110,9 @@ function walk(v: unknown, schema: JSONSchemaProps | undefined, path: string, goP
           continue;
         }
         obj[k] = walk(child, cs, childPath, `${goPath}.${k}`, ctx);
+        // Struct fields are omitempty in kube's Go types: empty maps, lists and strings are dropped
+        // (empty structs are not: Go writes `{}` for them).
+        if (props !== undefined && props[k] !== undefined && isEmpty(obj[k], resolveSchema(props[k]))) delete obj[k];
       }
       return obj;
     }

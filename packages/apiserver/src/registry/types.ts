@@ -46,6 +46,8 @@ export interface Strategy {
   validate?(obj: KubeObject): FieldCause[];
   /** ValidateUpdate returns kind-specific causes for an update. */
   validateUpdate?(obj: KubeObject, old: KubeObject): FieldCause[];
+  /** UpdateValidatesMeta: the kind's update validation re-validates all of ObjectMeta (ConfigMap, Secret, ServiceAccount). */
+  updateValidatesMeta?: boolean;
   /** Warnings returns Warning header texts for a write. */
   warnings?(obj: KubeObject, old: KubeObject | undefined): string[];
 }
