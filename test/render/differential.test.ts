@@ -53,6 +53,8 @@ const ACCEPTED: Record<string, string> = {
   'pt-merge-objects': 'MergeObjects keeps a non-empty nested target array upstream (mergo); the field docs say arrays are overwritten',
   'pt-merge-legacy-mergeobject': 'the legacy MergeObject alias, same as pt-merge-objects',
   'pt-ready-matchinteger': 'MatchInteger always errors upstream on observed (float64) numbers; Trellis compares integer values',
+  'pt-math-clamp-max-float':
+    'ClampMax compares int64(input) upstream, so 2.9 with ClampMax 2 stays 2.9; Trellis clamps the value as documented',
   'pt-string-join-multibyte': 'Join trims only one trailing byte of a multi-byte separator upstream ("a, b,"); Trellis joins as documented',
 };
 
