@@ -3,6 +3,7 @@
 // children), set algebra, the FieldsV1 JSON encoding (`f:`, `k:`, `v:`, `i:`, `.`) and the printed
 // path syntax used in conflict messages (`.spec.x`, `[name="a"]`, `[=v]`, `[3]`).
 import { compareGoStrings, goFloat, goJSON, goQuote } from '../schema/gofmt.ts';
+import { maxNestingDepth } from '../schema/json.ts';
 
 export type Value = unknown;
 
@@ -431,8 +432,11 @@ export class FieldSet {
   }
 }
 
+/** MaxFieldsV1Depth bounds decoding (two levels per object level, for objects up to maxNestingDepth). */
+const maxFieldsV1Depth = 2 * maxNestingDepth + 16;
+
 function read(v: unknown, depth: number): { children: FieldSet | undefined; isMember: boolean } {
-  if (depth > 10_000) throw new FieldsV1Error('fieldsV1 nested too deeply');
+  if (depth > maxFieldsV1Depth) throw new FieldsV1Error(`fieldsV1 nested deeper than ${maxFieldsV1Depth} levels`);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new FieldsV1Error(`expected an object, got ${JSON.stringify(v)}`);
   let children: FieldSet | undefined;
   let isMember = false;

@@ -1,7 +1,7 @@
 // Typed operations on JSON values (sigs.k8s.io/structured-merge-diff/v6/typed): validation,
 // field sets, comparison, merging and removal, each a walker over a value and its TypeNode with
 // SMD's rules for atomic and associative lists, granular and atomic maps, and "big leaves".
-import { deepEqualJSON } from '../schema/json.ts';
+import { deepEqualJSON, maxNestingDepth } from '../schema/json.ts';
 import {
   comparePE,
   FieldSet,
@@ -40,7 +40,8 @@ export function formatValidationErrors(errs: ValidationError[]): string {
   return ['errors:', ...errs.map((e) => `  ${one(e)}`)].join('\n');
 }
 
-const maxDepth = 10_000;
+// Values deeper than maxNestingDepth are refused before they get here; this is a second guard.
+const maxDepth = maxNestingDepth + 16;
 
 class DepthError extends Error {
   override name = 'DepthError';
