@@ -30,6 +30,7 @@ export {
   runtimeHealthy,
   runtimeUnhealthy,
   runtimeUnknownHealth,
+  startEmbeddedProviderHost,
   startProviderHost,
 } from './host/host.ts';
 export type { ProcessStatus, Supervisor, SupervisorOptions } from './host/supervisor.ts';

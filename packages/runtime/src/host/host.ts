@@ -4,11 +4,13 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeClient } from '@trellis/kube';
+import { newKubeClient } from '@trellis/kube';
 import type { Condition, KubeObject, Logger } from '@trellis/sdk';
 import { nopLogger, objectKey, refOf, setConditions } from '@trellis/sdk';
 import type { ControllerMachinery } from '../controller.ts';
 import { isKubeConflict, isKubeNotFound } from '../errors.ts';
 import { canonicalJson } from '../fields.ts';
+import { kubeMachinery } from '../machinery.ts';
 import type { ProcessStatus, Supervisor } from './supervisor.ts';
 import { newSupervisor, ProcessState } from './supervisor.ts';
 
@@ -208,4 +210,39 @@ export async function startProviderHost(o: ProviderHostOptions): Promise<Provide
     host.stop().catch((err: unknown) => log.info('cannot stop providers', { error: err }));
   });
   return host;
+}
+
+/**
+ * StartEmbeddedProviderHost is startProviderHost for `trellis up`: it connects to the API server
+ * of `kubeconfigPath` itself and hands the same kubeconfig to every provider process. The result
+ * has `stop()`, which also closes its client.
+ */
+export async function startEmbeddedProviderHost(o: {
+  kubeconfigPath: string;
+  log?: Logger;
+  signal: AbortSignal;
+  resolveEntryPoint?: EntryPointResolver;
+}): Promise<ProviderHost> {
+  const client = await newKubeClient({
+    kubeconfigPath: o.kubeconfigPath,
+    userAgent: 'trellis-provider-host',
+    ...(o.log === undefined ? {} : { log: o.log }),
+  });
+  const machinery = kubeMachinery(client, o.log === undefined ? {} : { log: o.log });
+  const host = await startProviderHost({
+    client,
+    machinery,
+    kubeconfigPath: o.kubeconfigPath,
+    signal: o.signal,
+    ...(o.log === undefined ? {} : { log: o.log }),
+    ...(o.resolveEntryPoint === undefined ? {} : { resolveEntryPoint: o.resolveEntryPoint }),
+  });
+  return {
+    pids: () => host.pids(),
+    stop: async () => {
+      await host.stop();
+      machinery.informers.stopAll();
+      client.close();
+    },
+  };
 }
