@@ -239,6 +239,8 @@ class Checker {
   readonly #sizes = new Map<bigint, Est>();
   readonly #root: DeclType;
   readonly #source: string;
+  /** Inside the arguments of `format`, literals need not be homogeneous (cel-go exempts them). */
+  #exempt = 0;
 
   constructor(env: CheckEnv, positions: Record<string, number>, source: string) {
     this.#source = source;
@@ -379,7 +381,8 @@ class Checker {
             elem = r.type;
             first = false;
           } else if (!assignable(elem, r.type) && !isDyn(r.type)) {
-            this.error(el, `expected type '${typeString(elem)}' but found '${typeString(r.type)}'`);
+            if (this.#exempt > 0) elem = dyn;
+            else this.error(el, `expected type '${typeString(elem)}' but found '${typeString(r.type)}'`);
           } else elem = join(elem, r.type);
         }
         return { type: listOf(elem), cost };
@@ -395,11 +398,13 @@ class Checker {
             const kr = this.check(kind.value);
             cost = add(cost, kr.cost);
             if (first) keyT = kr.type;
+            else keyT = this.#homogeneous(kind.value, keyT, kr.type);
           }
           if (entry.value !== undefined) {
             const vr = this.check(entry.value);
             cost = add(cost, vr.cost);
             if (first) valT = vr.type;
+            else valT = this.#homogeneous(entry.value, valT, vr.type);
           }
           first = false;
         }
@@ -412,6 +417,14 @@ class Checker {
       default:
         return { type: dyn, cost: zero };
     }
+  }
+
+  /** Homogeneous enforces cel.HomogeneousAggregateLiterals for one more element of a literal. */
+  #homogeneous(el: Expr, have: CT, got: CT): CT {
+    if (assignable(have, got) || isDyn(got)) return join(have, got);
+    if (this.#exempt > 0) return dyn;
+    this.error(el, `expected type '${typeString(have)}' but found '${typeString(got)}'`);
+    return have;
   }
 
   #ident(e: Expr, name: string): CT {
@@ -511,7 +524,9 @@ class Checker {
       if (namespacedFunctions.has(qualified)) return this.#call(e, qualified, undefined, args);
     }
     const tr = target === undefined ? undefined : this.check(target);
+    if (fn === 'format') this.#exempt++;
     const ar = args.map((a) => this.check(a));
+    if (fn === 'format') this.#exempt--;
     const argCost = ar.reduce((s, r) => add(s, r.cost), tr?.cost ?? zero);
     const t = tr?.type;
     const at = ar.map((r) => r.type);
