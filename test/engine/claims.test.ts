@@ -172,8 +172,8 @@ describe.each(apiServerTargets())('engine: v1 XRD with claims on $name', (target
     expect(condition(got, 'Established')).toMatchObject({ status: 'True', reason: 'WatchingCompositeResource' });
     expect(condition(got, 'Offered')).toMatchObject({ status: 'True', reason: 'WatchingCompositeResourceClaim' });
     expect((got.status as { controllers?: unknown }).controllers).toEqual({
-      compositeResourceTypeRef: xrType,
-      compositeResourceClaimTypeRef: claimType,
+      compositeResourceType: xrType,
+      compositeResourceClaimType: claimType,
     });
     expect(fx.engine.controllers()).toEqual(expect.arrayContaining([`composite/${xrdName}`, `claim/${xrdName}`]));
   });
