@@ -836,8 +836,10 @@ export class Rest {
     } catch (err) {
       if (hasCode(err, 'APISERVER_APPLY_CONFLICT')) {
         const e = err as { message: string; details?: Record<string, unknown> };
-        throw applyConflict(e.message, (e.details?.causes as FieldCause[] | undefined) ?? []);
+        const message = typeof e.details?.statusMessage === 'string' ? e.details.statusMessage : e.message;
+        throw applyConflict(message, (e.details?.causes as FieldCause[] | undefined) ?? []);
       }
+      if (hasCode(err, 'APISERVER_APPLY_FAILED')) throw new ApiError(500, 'InternalError', (err as Error).message);
       if (hasCode(err, 'APISERVER_APPLY_INVALID')) {
         const e = err as { details?: Record<string, unknown> };
         throw invalid(rt.group, rt.kind, name, (e.details?.causes as FieldCause[] | undefined) ?? []);
