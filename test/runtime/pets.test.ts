@@ -4,13 +4,16 @@
 // new is created in PowerDNS or Alertmanager, everything is adopted. With deletionPolicy Orphan,
 // deleting the managed resources leaves the external ones in place. And adoption is explicit: an
 // existing zone without an external name is reported, not taken, until the Adopt policy says so.
-// (A private real control plane stands in for the embedded one until packages/apiserver lands.)
+// It runs on the embedded API server (the data directory is deleted) and on a private real one.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer } from '@trellis/apiserver';
 import { newKubeClient } from '@trellis/kube';
 import { definition as httpProvider } from '@trellis/provider-http';
 import { Annotation } from '@trellis/runtime';
 import type { KubeObject } from '@trellis/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealControlPlane } from '../harness/control-plane.ts';
 import { startRealControlPlane } from '../harness/control-plane.ts';
 import type { Alertmanager, PowerDns } from '../infra/services/services.ts';
 import { startAlertmanager, startPowerDns } from '../infra/services/services.ts';
@@ -22,7 +25,31 @@ const rrsetType = { apiVersion: 'powerdns.http.trellis.io/v1alpha1', kind: 'RRse
 const silenceType = { apiVersion: 'alertmanager.http.trellis.io/v1alpha1', kind: 'Silence' };
 const N = 5;
 
-describe('pets: a fresh control plane adopts what the old one built', () => {
+/** A ControlPlane is a whole control plane a test may throw away: stop() deletes its data. */
+interface ControlPlane {
+  kubeconfigPath: string;
+  stop(): Promise<void>;
+}
+
+const controlPlanes: { name: string; start: () => Promise<ControlPlane> }[] = [
+  {
+    name: 'embedded',
+    start: async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'trellis-pets-'));
+      const server = await startApiServer({ dataDir, port: 0, fsync: false });
+      return {
+        kubeconfigPath: server.kubeconfigPath,
+        stop: async () => {
+          await server.stop();
+          await rm(dataDir, { recursive: true, force: true }); // the whole control plane is gone
+        },
+      };
+    },
+  },
+  { name: 'real', start: () => startRealControlPlane({ withControllerManager: true }) },
+];
+
+describe.each(controlPlanes)('pets on a fresh $name control plane', ({ start }) => {
   let pdns: PowerDns;
   let am: Alertmanager;
   const endsAt = new Date(Date.now() + 6 * 3_600_000).toISOString();
