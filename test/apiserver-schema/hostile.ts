@@ -27,7 +27,6 @@ export function hostileCrdCases(): { file: string; cases: CrdCase[] } {
     'parentheses nested 249 deep (the limit)': `${'('.repeat(249)}true${')'.repeat(249)}`,
     'parentheses nested 250 deep: recursion limit': `${'('.repeat(250)}true${')'.repeat(250)}`,
     'parentheses nested 5000 deep': `${'('.repeat(5000)}true${')'.repeat(5000)}`,
-    'list literals nested 249 deep': `${'['.repeat(249)}${']'.repeat(249)} != []`,
     'selection chain of 250 (type error)': `self${'.s'.repeat(250)}`,
     'selection chain of 251: visitor depth': `self${'.s'.repeat(251)}`,
     'selection chain of 3000': `self${'.s'.repeat(3000)}`,

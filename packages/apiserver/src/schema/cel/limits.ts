@@ -24,10 +24,12 @@ function codePoints(s: string): number {
 }
 
 /**
- * BracketDepth is the deepest nesting of (), [] and {} outside string literals: each level nests
- * the grammar's `expr` rule once more, which is what cel-go's recursion listener counts.
+ * ParenDepth is the deepest nesting of parentheses (groups and call arguments) outside string
+ * literals: each level nests the grammar's rules once more, which cel-go's recursion listener
+ * counts (250 levels fail, 249 pass). Nested list and map literals are not counted: kube accepts
+ * them at 250 levels (after many seconds in ANTLR); deeper ones end in our parser's stack guard.
  */
-function bracketDepth(src: string): number {
+function parenDepth(src: string): number {
   let depth = 0;
   let max = 0;
   for (let i = 0; i < src.length; i++) {
@@ -46,10 +48,10 @@ function bracketDepth(src: string): number {
       i += quote.length - 1;
       continue;
     }
-    if (c === '(' || c === '[' || c === '{') {
+    if (c === '(') {
       depth++;
       if (depth > max) max = depth;
-    } else if (c === ')' || c === ']' || c === '}') {
+    } else if (c === ')') {
       depth = Math.max(0, depth - 1);
     }
   }
@@ -63,7 +65,7 @@ export function preParseError(src: string): string | undefined {
     return `ERROR: <input>:-1:0: expression code point size exceeds limit: size: ${size}, limit ${expressionSizeCodePointLimit}`;
   }
   // The top-level expression is the listener's first level.
-  if (bracketDepth(src) + 1 > maxRecursionDepth) return `ERROR: <input>:-1:0: expression recursion limit exceeded: ${maxRecursionDepth}`;
+  if (parenDepth(src) + 1 > maxRecursionDepth) return `ERROR: <input>:-1:0: expression recursion limit exceeded: ${maxRecursionDepth}`;
   return undefined;
 }
 
