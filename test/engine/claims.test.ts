@@ -256,10 +256,16 @@ describe.each(apiServerTargets())('engine: v1 XRD with claims on $name', (target
     });
     await waitGone(kube.client, cm(names.derived ?? ''));
     expect(await kube.client.getIfExists(cm(names.config ?? ''))).toBeDefined();
-    const xr = await xrOf('ready');
-    expect((xr?.spec as { resourceRefs?: unknown[] } | undefined)?.resourceRefs).toEqual([
-      { apiVersion: 'v1', kind: 'ConfigMap', name: names.config, namespace: kube.namespace },
-    ]);
+    // The reconcile that deleted it still lists it; the next one (on its deletion) drops it.
+    const refsOf = (o: KubeObject | undefined): unknown => (o?.spec as { resourceRefs?: unknown[] } | undefined)?.resourceRefs;
+    const only = [{ apiVersion: 'v1', kind: 'ConfigMap', name: names.config, namespace: kube.namespace }];
+    const xrName = (await xrOf('ready'))?.metadata.name ?? '';
+    const xr = await waitForObject(
+      kube.client,
+      { ...xrType, name: xrName },
+      'resourceRefs to drop the collected resource',
+      (o) => JSON.stringify(refsOf(o)) === JSON.stringify(only),
+    );
     const revs = await kube.client.list(
       { apiVersion: 'apiextensions.crossplane.io/v1', kind: 'CompositionRevision' },
       { labelSelector: `crossplane.io/composition-name=${compName}` },

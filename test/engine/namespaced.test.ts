@@ -179,10 +179,9 @@ describe.each(apiServerTargets())('engine: v2 namespaced XRD on $name', (target)
     const ns = { name: 'ns', base: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `${sel}-never` } } };
     await kube.client.create(composition('clusterscoped', 'x', 'function-patch-and-transform', [ns]));
     await kube.client.create(xr('cs', { compositionRef: { name: 'clusterscoped' } }));
-    const got = await waitForObject(kube.client, xrRef('cs'), 'XR "cs" to be refused', (o) => condition(o, 'Synced')?.status === 'False');
-    expect(condition(got, 'Synced')?.message).toBe(
-      `cannot compose resources: cannot apply cluster scoped composed resource "ns" (a Namespace named ${sel}-never) for a namespaced composite resource.`,
-    );
+    const want = `cannot compose resources: cannot apply cluster scoped composed resource "ns" (a Namespace named ${sel}-never) for a namespaced composite resource.`;
+    // Until its revision exists and is validated the XR reports that; then the refusal.
+    await waitForObject(kube.client, xrRef('cs'), 'XR "cs" to be refused', (o) => condition(o, 'Synced')?.message === want);
     expect(await settingsOf('cs')).toBeUndefined();
     expect(await kube.client.getIfExists({ apiVersion: 'v1', kind: 'Namespace', name: `${sel}-never` })).toBeUndefined();
   });

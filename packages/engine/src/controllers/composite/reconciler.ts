@@ -14,6 +14,7 @@ import {
 } from '@trellis/sdk';
 import { applyComposed, deleteComposed } from '../../apply/applier.ts';
 import { decideApply, type LastApplied } from '../../apply/decide.ts';
+import { isPlainObject } from '../../apply/fields.ts';
 import { DependenciesAnnotation, decodeDependencies, encodeDependencies, planGarbage } from '../../apply/inventory.ts';
 import { composedFieldManager, FieldOwner } from '../../apply/managers.ts';
 import { type Dependencies, planApply, planDeletion } from '../../apply/order.ts';
@@ -130,8 +131,7 @@ export class CompositeReconciler {
     const log = this.o.log.with({ request: key, uid: xr.metadata.uid, version: xr.metadata.resourceVersion });
     if (isPaused(xr)) return this.paused(xr);
     if (isDeleting(xr)) return await this.delete(xr, log, signal);
-    const ready = await this.ensureFinalizer(xr, signal);
-    return await this.compose(ready, log, signal);
+    return await this.compose(xr, log, signal);
   }
 
   // ----- steps -----------------------------------------------------------------------------------
@@ -156,35 +156,15 @@ export class CompositeReconciler {
     return {};
   }
 
-  private async ensureFinalizer(xr: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
-    if (hasFinalizer(xr, CompositeFinalizer)) return xr;
-    try {
-      const updated = await this.o.client.patch<KubeObject>(
-        refOf(xr),
-        {
-          type: 'merge',
-          patch: {
-            metadata: { resourceVersion: xr.metadata.resourceVersion, finalizers: [...(xr.metadata.finalizers ?? []), CompositeFinalizer] },
-          },
-        },
-        { fieldManager: FieldOwner.Composite, ...(signal === undefined ? {} : { signal }) },
-      );
-      this.remember(xr, updated);
-      return updated;
-    } catch (err) {
-      throw wrap(err, 'cannot add composite resource finalizer');
-    }
-  }
-
   /** Compose runs the main path; each failure ends in Synced=False with the step's message. */
   private async compose(xr: KubeObject, log: Logger, signal?: AbortSignal): Promise<ReconcileResult> {
     const key = keyOf(xr);
     const circuit = this.o.circuit?.state(key) ?? { open: false };
     let current = xr;
     try {
-      current = await this.select(current, signal);
-      const { revision, revisionRef } = this.fetchRevision(current);
-      current = await this.configure(current, revision, revisionRef, signal);
+      const prepared = await this.prepare(current, signal);
+      current = prepared.xr;
+      const revision = prepared.revision;
       const observation = await this.observe(current, signal);
       const out = await this.o.composer.compose({
         xr: current,
@@ -250,67 +230,82 @@ export class CompositeReconciler {
     throw new TrellisError(code === 'INTERNAL' ? 'ENGINE_COMPOSE_FAILED' : code, message, { cause: fatal });
   }
 
-  private async select(xr: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
-    const def = this.o.definition();
-    const sel = selectComposition(xr, this.o.schema, def, this.o.cache.compositions(), this.o.random);
+  /**
+   * Prepare readies the XR for composing and persists what changed in one patch (upstream makes
+   * one update per step): the finalizer, the selected Composition (enforced, default or by
+   * label; never re-selected once set), the default revision selector, the revision the update
+   * policy selects, the `crossplane.io/composite` label and, for legacy XRs, the connection
+   * secret location. A selection is persisted even when the revision cannot be used yet, so a
+   * label selection is never redone.
+   */
+  private async prepare(xr: KubeObject, signal?: AbortSignal): Promise<{ xr: KubeObject; revision: KubeObject }> {
+    const patch: Record<string, unknown> = {};
+    const events: { reason: string; message: string }[] = [];
+    if (!hasFinalizer(xr, CompositeFinalizer)) patch.metadata = { finalizers: [...(xr.metadata.finalizers ?? []), CompositeFinalizer] };
+    const sel = selectComposition(xr, this.o.schema, this.o.definition(), this.o.cache.compositions(), this.o.random);
     if (sel.error !== undefined) throw stepError(`cannot select Composition: ${sel.error}`, Reason.Select);
-    for (const e of sel.events) this.record(xr, 'Normal', e.reason, e.message);
-    if (sel.compositionRef === undefined && sel.compositionRevisionSelector === undefined) return xr;
-    const fields: Record<string, unknown> = {};
-    if (sel.compositionRef !== undefined) fields.compositionRef = sel.compositionRef;
-    if (sel.compositionRevisionSelector !== undefined) fields.compositionRevisionSelector = sel.compositionRevisionSelector;
-    const updated = await this.patchXr(xr, nest(this.o.schema, fields), signal, 'cannot select Composition');
+    const chosen: Record<string, unknown> = {};
+    if (sel.compositionRef !== undefined) chosen.compositionRef = sel.compositionRef;
+    if (sel.compositionRevisionSelector !== undefined) chosen.compositionRevisionSelector = sel.compositionRevisionSelector;
+    events.push(...sel.events);
     if (sel.compositionRef !== undefined)
-      this.record(xr, 'Normal', Reason.Select, `Successfully selected composition: ${sel.compositionRef.name}`);
-    return updated;
+      events.push({ reason: Reason.Select, message: `Successfully selected composition: ${sel.compositionRef.name}` });
+    const selected = withMachinery(xr, this.o.schema, chosen);
+    const picked = this.pickRevision(selected);
+    if (picked.revisionRef !== undefined) {
+      chosen.compositionRevisionRef = picked.revisionRef;
+      events.push({ reason: Reason.Select, message: `Selected composition revision: ${picked.revisionRef.name}` });
+    }
+    if (Object.keys(chosen).length > 0) mergeInto(patch, nest(this.o.schema, chosen));
+    if (picked.revision !== undefined) mergeInto(patch, this.configuration(xr, picked.revision));
+    const current = Object.keys(patch).length === 0 ? xr : await this.patchXr(xr, patch, signal, 'cannot configure composite resource');
+    for (const e of events) this.record(xr, 'Normal', e.reason, e.message);
+    if (picked.error !== undefined || picked.revision === undefined)
+      throw picked.error ?? stepError('cannot fetch Composition: no revision', Reason.Compose);
+    return { xr: current, revision: picked.revision };
   }
 
-  private fetchRevision(xr: KubeObject): { revision: KubeObject; revisionRef?: NameRef } {
+  /** PickRevision selects the revision and checks it may be used (upstream's fetcher). */
+  private pickRevision(xr: KubeObject): { revision?: KubeObject; revisionRef?: NameRef; error?: StepError } {
     const comp = compositionRef(xr, this.o.schema);
-    if (comp === undefined) throw stepError('cannot select Composition: no composition reference', Reason.Select);
+    if (comp === undefined) return { error: stepError('cannot select Composition: no composition reference', Reason.Select) };
     const selection = selectRevision(xr, this.o.schema, comp.name, this.o.cache.revisions());
     if (selection.error !== undefined || selection.revision === undefined) {
-      throw stepError(`cannot fetch Composition: ${selection.error ?? 'no revision'}`, Reason.Compose);
+      return { error: stepError(`cannot fetch Composition: ${selection.error ?? 'no revision'}`, Reason.Compose) };
     }
     const rev = selection.revision;
+    const out: { revision?: KubeObject; revisionRef?: NameRef; error?: StepError } = { revision: rev };
+    if (selection.compositionRevisionRef !== undefined) out.revisionRef = selection.compositionRevisionRef;
+    if (!typeRefMatches(rev, xr)) {
+      out.error = stepError(
+        'cannot configure composite resource: referenced composition is not compatible with this composite resource',
+        Reason.Compose,
+      );
+      return out;
+    }
     const valid = conditionsOf(rev).find((c) => c.type === 'ValidPipeline');
     if (valid?.status !== 'True') {
       const msg = valid?.message !== undefined && valid.message !== '' ? valid.message : 'pipeline status unknown';
-      throw stepError(
+      out.error = stepError(
         `selected CompositionRevision ${rev.metadata.name ?? ''} does not have a valid function pipeline: ${msg}`,
         Reason.Compose,
       );
     }
-    return selection.compositionRevisionRef === undefined
-      ? { revision: rev }
-      : { revision: rev, revisionRef: selection.compositionRevisionRef };
+    return out;
   }
 
   /**
-   * Configure persists the revision reference and the naming/API configurators' fields in one
-   * patch: the `crossplane.io/composite` label and, for legacy XRs, the connection secret location.
+   * Configuration returns the naming and API configurators' fields: the `crossplane.io/composite`
+   * label and, for legacy XRs, the connection secret location from the revision.
    */
-  private async configure(xr: KubeObject, rev: KubeObject, revRef: NameRef | undefined, signal?: AbortSignal): Promise<KubeObject> {
-    if (!typeRefMatches(rev, xr))
-      throw stepError(
-        'cannot configure composite resource: referenced composition is not compatible with this composite resource',
-        Reason.Compose,
-      );
+  private configuration(xr: KubeObject, rev: KubeObject): Record<string, unknown> {
     const patch: Record<string, unknown> = {};
-    if (revRef !== undefined) Object.assign(patch, nest(this.o.schema, { compositionRevisionRef: revRef }));
     if (xr.metadata.labels?.[XrLabel.Composite] === undefined) patch.metadata = { labels: { [XrLabel.Composite]: xr.metadata.name ?? '' } };
     if (this.o.schema === 'Legacy' && writeConnectionSecretToRef(xr) === undefined) {
       const ns = (rev.spec as { writeConnectionSecretsToNamespace?: unknown } | undefined)?.writeConnectionSecretsToNamespace;
-      if (typeof ns === 'string' && ns !== '') {
-        const spec = (patch.spec ?? {}) as Record<string, unknown>;
-        spec.writeConnectionSecretToRef = { name: xr.metadata.uid ?? '', namespace: ns };
-        patch.spec = spec;
-      }
+      if (typeof ns === 'string' && ns !== '') patch.spec = { writeConnectionSecretToRef: { name: xr.metadata.uid ?? '', namespace: ns } };
     }
-    if (Object.keys(patch).length === 0) return xr;
-    const updated = await this.patchXr(xr, patch, signal, 'cannot configure composite resource');
-    if (revRef !== undefined) this.record(xr, 'Normal', Reason.Select, `Selected composition revision: ${revRef.name}`);
-    return updated;
+    return patch;
   }
 
   private async observe(xr: KubeObject, signal?: AbortSignal): Promise<Observation> {
@@ -700,6 +695,23 @@ export class CompositeReconciler {
 }
 
 // ----- pure helpers --------------------------------------------------------------------------------
+
+/** WithMachinery returns the XR with machinery fields set (in memory), to select a revision. */
+function withMachinery(xr: KubeObject, schema: XrSchema, fields: Record<string, unknown>): KubeObject {
+  if (Object.keys(fields).length === 0) return xr;
+  const out = structuredClone(xr);
+  mergeInto(out as Record<string, unknown>, nest(schema, fields));
+  return out;
+}
+
+/** MergeInto merges plain objects recursively (arrays and scalars replace). */
+function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(src)) {
+    const cur = target[k];
+    if (isPlainObject(v) && isPlainObject(cur)) mergeInto(cur, v);
+    else target[k] = isPlainObject(v) ? structuredClone(v) : v;
+  }
+}
 
 function stepError(message: string, reason: string): StepError {
   return new StepError('ENGINE_RECONCILE_STEP', message, { details: { reason } });
