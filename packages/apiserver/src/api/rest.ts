@@ -150,8 +150,18 @@ export class Rest {
     this.hooks.push(h);
   }
 
+  private lastSecond = -1;
+  private lastNow = '';
+
+  /** Now is the current time in RFC 3339 with seconds precision, as kube stores timestamps. */
   now(): string {
-    return `${this.clock().toISOString().slice(0, 19)}Z`;
+    const ms = this.clock().getTime();
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.lastSecond) {
+      this.lastSecond = sec;
+      this.lastNow = `${new Date(sec * 1000).toISOString().slice(0, 19)}Z`;
+    }
+    return this.lastNow;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1225,17 +1235,25 @@ function sameNonMetadata(a: KubeObject, b: KubeObject): boolean {
   return true;
 }
 
-/** KeepManagedFieldTimes restores old managedFields when only their timestamps changed. */
+/**
+ * KeepManagedFieldTimes restores the old managedFields when nothing but their timestamps changed
+ * (kube's IgnoreManagedFieldsTimestampsTransformer), so a no-op write stays a no-op.
+ */
 function keepManagedFieldTimes(obj: KubeObject, old: KubeObject): void {
-  const strip = (mf: unknown): unknown => (Array.isArray(mf) ? mf.map((e) => ({ ...rec(e), time: undefined })) : mf);
-  if (obj.metadata.managedFields === undefined || old.metadata.managedFields === undefined) return;
-  if (
-    !deepEqual(JSON.parse(JSON.stringify(strip(obj.metadata.managedFields))), JSON.parse(JSON.stringify(strip(old.metadata.managedFields))))
-  )
-    return;
-  const a = { ...obj, metadata: { ...obj.metadata, managedFields: undefined, resourceVersion: undefined } };
-  const b = { ...old, metadata: { ...old.metadata, managedFields: undefined, resourceVersion: undefined } };
-  if (deepEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)))) obj.metadata.managedFields = old.metadata.managedFields;
+  const a = obj.metadata.managedFields;
+  const b = old.metadata.managedFields;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length || a === b) return;
+  for (let i = 0; i < a.length; i++) {
+    const x = rec(a[i]);
+    const y = rec(b[i]);
+    const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+    for (const k of keys) if (k !== 'time' && !deepEqual(x[k], y[k])) return;
+  }
+  for (const k of new Set([...Object.keys(obj), ...Object.keys(old)])) if (k !== 'metadata' && !deepEqual(obj[k], old[k])) return;
+  for (const k of new Set([...Object.keys(obj.metadata), ...Object.keys(old.metadata)])) {
+    if (k !== 'managedFields' && k !== 'resourceVersion' && !deepEqual(obj.metadata[k], old.metadata[k])) return;
+  }
+  obj.metadata.managedFields = b;
 }
 
 function dedupOwnerReferences(obj: KubeObject, warnings: string[]): void {

@@ -1,0 +1,281 @@
+// Benchmarks the embedded API server against kube-apiserver + etcd (fsync on for both: durable
+// writes), with the same raw HTTPS client: create/update/get/list throughput and latency, single-
+// writer write latency, watch delivery latency, memory per 100,000 objects, and restart time.
+//
+//   node --import tsx bench/apiserver/run.ts [--only embedded|real] [--objects 100000] [--ops 10000]
+//
+// Prints a table per target and a JSON summary; docs/benchmarks.md records the figures.
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RawClient, sub } from '../../test/apiserver/raw.ts';
+import { k8sBinDir, startRealControlPlane } from '../../test/harness/control-plane.ts';
+import { startEmbeddedApiServer } from '../../test/harness/embedded.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] as string) : def;
+};
+const OBJECTS = Number(arg('--objects', '100000'));
+const OPS = Number(arg('--ops', '10000'));
+const CONCURRENCY = Number(arg('--concurrency', '32'));
+const only = arg('--only', '');
+
+interface Stats {
+  ops: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function stats(lat: number[], seconds: number): Stats {
+  const s = [...lat].sort((a, b) => a - b);
+  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+  return { ops: lat.length, seconds: round(seconds), perSecond: Math.round(lat.length / seconds), p50: round(q(0.5)), p99: round(q(0.99)) };
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+/** Run runs `count` operations with `concurrency` workers and returns latency stats. */
+async function run(count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Stats> {
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const s = performance.now();
+        await op(i);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  return stats(lat, (performance.now() - t0) / 1000);
+}
+
+function cm(name: string, i: number): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, labels: { app: `app-${i % 100}`, bench: 'true' } },
+    data: { index: String(i), payload: 'x'.repeat(400) },
+  };
+}
+
+function must(status: number, want: number, what: string, text: string): void {
+  if (status !== want) throw new Error(`${what}: HTTP ${status}: ${text.slice(0, 300)}`);
+}
+
+function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? 0 : Number(m[1]);
+}
+
+interface Target {
+  name: string;
+  kubeconfig: string;
+  pids: () => number[];
+  restart?: () => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+async function benchTarget(t: Target): Promise<Record<string, unknown>> {
+  const c = RawClient.fromKubeconfig(t.kubeconfig, CONCURRENCY * 2);
+  const ns = `bench-${Date.now().toString(36)}`;
+  must(
+    (await c.request('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } }))
+      .status,
+    201,
+    'namespace',
+    '',
+  );
+  const base = `/api/v1/namespaces/${ns}/configmaps`;
+  const out: Record<string, unknown> = { target: t.name };
+
+  // Warm up connections and code paths.
+  await run(200, CONCURRENCY, async (i) => {
+    const r = await c.request(base, { method: 'POST', body: cm(`warm-${i}`, i) });
+    must(r.status, 201, 'warm-up create', r.text);
+  });
+
+  out.create = await run(OPS, CONCURRENCY, async (i) => {
+    const r = await c.request(base, { method: 'POST', body: cm(`c-${i}`, i) });
+    must(r.status, 201, 'create', r.text);
+  });
+  out.update = await run(OPS, CONCURRENCY, async (i) => {
+    const r = await c.request(`${base}/c-${i % OPS}`, {
+      method: 'PUT',
+      body: { ...cm(`c-${i % OPS}`, i), data: { index: String(i), payload: 'y'.repeat(400) } },
+    });
+    must(r.status, 200, 'update', r.text);
+  });
+  out.get = await run(OPS, CONCURRENCY, async (i) => {
+    const r = await c.request(`${base}/c-${i % OPS}`);
+    must(r.status, 200, 'get', r.text);
+  });
+  out.writeSingle = await run(1000, 1, async (i) => {
+    const r = await c.request(`${base}/c-${i}`, { method: 'PUT', body: { ...cm(`c-${i}`, i), data: { index: String(i), single: 'z' } } });
+    must(r.status, 200, 'single update', r.text);
+  });
+  // List a namespace of 1,000 objects.
+  const listNs = `${ns}-list`;
+  must(
+    (await c.request('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: listNs } } }))
+      .status,
+    201,
+    'namespace',
+    '',
+  );
+  await run(1000, CONCURRENCY, async (i) => {
+    const r = await c.request(`/api/v1/namespaces/${listNs}/configmaps`, { method: 'POST', body: cm(`l-${i}`, i) });
+    must(r.status, 201, 'list fill', r.text);
+  });
+  out.list1000 = await run(200, 4, async () => {
+    const r = await c.request(`/api/v1/namespaces/${listNs}/configmaps`);
+    must(r.status, 200, 'list', r.text);
+  });
+
+  // Watch delivery: one watcher, sequential writes; latency from the write's start and from its
+  // acknowledgement to the event's arrival.
+  const list = await c.request(`${base}?limit=1`);
+  const rv = String(sub(list, 'metadata').resourceVersion);
+  const arrived = new Map<string, number>();
+  const w = await c.watch(`${base}?watch=true&resourceVersion=${rv}&fieldSelector=metadata.name%3Dwatched`, (ev) => {
+    const data = (ev.object as { data?: { n?: string } }).data;
+    if (data?.n !== undefined) arrived.set(data.n, performance.now());
+  });
+  must(
+    (
+      await c.request(base, {
+        method: 'POST',
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched' }, data: { n: 'start' } },
+      })
+    ).status,
+    201,
+    'watched',
+    '',
+  );
+  const fromStart: number[] = [];
+  const fromAck: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const s = performance.now();
+    const r = await c.request(`${base}/watched`, {
+      method: 'PUT',
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched' }, data: { n: String(i) } },
+    });
+    const acked = performance.now();
+    must(r.status, 200, 'watched update', r.text);
+    const deadline = Date.now() + 5000;
+    while (!arrived.has(String(i)) && Date.now() < deadline) await new Promise((res) => setImmediate(res));
+    const at = arrived.get(String(i));
+    if (at === undefined) throw new Error('watch event did not arrive within 5 s');
+    fromStart.push(at - s);
+    fromAck.push(Math.max(0, at - acked));
+  }
+  w.stop();
+  out.watchFromWriteStart = stats(fromStart, 1);
+  out.watchFromAck = stats(fromAck, 1);
+
+  // Memory per 100,000 objects: RSS of the server processes before and after loading them.
+  const rssBefore = t.pids().reduce((n, p) => n + rssKiB(p), 0);
+  const memNs = `${ns}-mem`;
+  must(
+    (await c.request('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: memNs } } }))
+      .status,
+    201,
+    'namespace',
+    '',
+  );
+  out.load = await run(OBJECTS, CONCURRENCY, async (i) => {
+    const r = await c.request(`/api/v1/namespaces/${memNs}/configmaps`, { method: 'POST', body: cm(`m-${i}`, i) });
+    must(r.status, 201, 'load', r.text);
+  });
+  const rssAfter = t.pids().reduce((n, p) => n + rssKiB(p), 0);
+  out.rssMiB = {
+    before: Math.round(rssBefore / 1024),
+    after: Math.round(rssAfter / 1024),
+    per100k: Math.round(((rssAfter - rssBefore) / 1024) * (100_000 / OBJECTS)),
+  };
+  const metrics = await c.request('/metrics');
+  const posts = metrics.text
+    .split('\n')
+    .filter(
+      (l) =>
+        l.startsWith('apiserver_request_total{') &&
+        l.includes('resource="configmaps"') &&
+        l.includes('verb="POST"') &&
+        l.includes('code="201"'),
+    )
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  out.metricsCountedCreates = posts;
+  c.close();
+  if (t.restart !== undefined) out.restartMs = await t.restart();
+  return out;
+}
+
+async function embeddedTarget(): Promise<Target> {
+  let s = await startEmbeddedApiServer({ bookmarkIntervalMs: 60_000 });
+  return {
+    name: 'embedded (trellis)',
+    kubeconfig: s.kubeconfigPath,
+    pids: () => [s.pid],
+    restart: async () => {
+      await s.stop();
+      s = await startEmbeddedApiServer({ dataDir: s.dataDir, port: s.port });
+      console.log(
+        `embedded restart: ready after ${Math.round(s.startupMs)} ms over ${s.recovery.objects} objects (store recovery ${s.recovery.ms} ms)`,
+      );
+      return Math.round(s.startupMs);
+    },
+    stop: () => s.remove(),
+  };
+}
+
+async function realTarget(): Promise<Target> {
+  // etcd with fsync on (the fixture turns it off for speed): durable writes on both sides.
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-bench-etcd-'));
+  const wrapper = join(dir, 'etcd');
+  writeFileSync(
+    wrapper,
+    `#!/usr/bin/env bash\nargs=()\nfor a in "$@"; do [[ "$a" == --unsafe-no-fsync ]] || args+=("$a"); done\nexec ${join(k8sBinDir(), 'etcd')} "\${args[@]}"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  process.env.ETCD_BIN = wrapper;
+  const cp = await startRealControlPlane({ withControllerManager: false });
+  const pid = (name: string): number => Number(readFileSync(join(cp.dir, `${name}.pid`), 'utf8').trim());
+  return {
+    name: 'kube-apiserver + etcd',
+    kubeconfig: cp.kubeconfigPath,
+    pids: () => [pid('etcd'), pid('kube-apiserver')],
+    stop: () => cp.stop(),
+  };
+}
+
+const results: Record<string, unknown>[] = [];
+console.log(
+  `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, node ${process.version}`,
+);
+for (const make of [embeddedTarget, realTarget]) {
+  if (only === 'embedded' && make === realTarget) continue;
+  if (only === 'real' && make === embeddedTarget) continue;
+  const t = await make();
+  try {
+    const r = await benchTarget(t);
+    results.push(r);
+    console.log(`\n== ${t.name}`);
+    for (const [k, v] of Object.entries(r)) if (k !== 'target') console.log(`${k.padEnd(22)} ${JSON.stringify(v)}`);
+  } finally {
+    await t.stop();
+  }
+}
+console.log(
+  `\nload average after: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+console.log(JSON.stringify(results));
