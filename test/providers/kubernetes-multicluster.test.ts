@@ -1,15 +1,16 @@
-// provider-kubernetes as a real process: Objects manage manifests in two other API servers through
-// two ProviderConfigs (kubeconfigs in Secrets): created with server-side apply, drift corrected,
-// readiness derived from the object, and deleting the Objects cleans both clusters. (Two private
-// real control planes stand in for embedded instances until packages/apiserver lands; the claim
-// version of this test needs the engine.)
-
-import { readFile } from 'node:fs/promises';
+// provider-kubernetes as a real process: Objects manage manifests in two other API servers (two
+// embedded instances) through two ProviderConfigs (kubeconfigs in Secrets): created with
+// server-side apply, drift corrected, readiness derived from the object, deleting the Objects
+// cleans both clusters; and one claim, composed by the engine into two Objects, lands in both
+// clusters and deleting the claim cleans both.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer } from '@trellis/apiserver';
 import { newKubeClient } from '@trellis/kube';
 import { definition as kubernetesProvider } from '@trellis/provider-kubernetes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealControlPlane } from '../harness/control-plane.ts';
-import { startRealControlPlane } from '../harness/control-plane.ts';
+import { useEngine } from '../engine/support/engine.ts';
 import type { TestClient } from '../harness/targets.ts';
 import { clientFor, realTarget, uniqueName, waitFor } from '../harness/targets.ts';
 import type { ProviderProcess } from '../runtime/helpers.ts';
@@ -29,16 +30,28 @@ const ns = 'default';
 describe('provider-kubernetes across two clusters', () => {
   let client: TestClient;
   let provider: ProviderProcess;
-  const clusters: { cp: RealControlPlane; client: Awaited<ReturnType<typeof newKubeClient>>; pc: string }[] = [];
+  const clusters: {
+    cp: { kubeconfigPath: string; stop(): Promise<void> };
+    client: Awaited<ReturnType<typeof newKubeClient>>;
+    pc: string;
+  }[] = [];
 
   beforeAll(async () => {
     const target = realTarget();
     client = await clientFor(target);
     await installProvider(client, kubernetesProvider);
-    const cps = await Promise.all([
-      startRealControlPlane({ withControllerManager: false }),
-      startRealControlPlane({ withControllerManager: false }),
-    ]);
+    const embedded = async (): Promise<{ kubeconfigPath: string; stop(): Promise<void> }> => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'trellis-target-'));
+      const server = await startApiServer({ dataDir, port: 0, fsync: false });
+      return {
+        kubeconfigPath: server.kubeconfigPath,
+        stop: async () => {
+          await server.stop();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    };
+    const cps = await Promise.all([embedded(), embedded()]);
     for (const cp of cps) {
       const pc = uniqueName('cluster');
       await client.create({
@@ -175,5 +188,152 @@ describe('provider-kubernetes across two clusters', () => {
       (x) => conditionOf(x, 'Synced')?.status === 'False',
     );
     expect(conditionOf(failed, 'Synced')?.message).toMatch(/^connect failed: cannot load the kubeconfig of the target cluster/);
+  });
+});
+
+describe('one claim composed into two clusters', () => {
+  let client: TestClient;
+  let provider: ProviderProcess;
+  const clusters: { client: Awaited<ReturnType<typeof newKubeClient>>; pc: string; stop(): Promise<void> }[] = [];
+  const sel = uniqueName('mc');
+  const group = `${sel}.trellis.test`;
+  const xrType = { apiVersion: `${group}/v1`, kind: 'XAppConfig' };
+  const claimType = { apiVersion: `${group}/v1`, kind: 'AppConfig' };
+
+  beforeAll(async () => {
+    const target = realTarget();
+    client = await clientFor(target);
+    await installProvider(client, kubernetesProvider);
+    for (let i = 0; i < 2; i++) {
+      const dataDir = await mkdtemp(join(tmpdir(), 'trellis-target-'));
+      const server = await startApiServer({ dataDir, port: 0, fsync: false });
+      const pc = uniqueName(`claim-cluster${i}`);
+      await client.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: pc, namespace: ns },
+        data: secretData({ kubeconfig: await readFile(server.kubeconfigPath, 'utf8') }),
+      });
+      await client.create({
+        apiVersion: 'kubernetes.trellis.io/v1alpha1',
+        kind: 'ProviderConfig',
+        metadata: { name: pc },
+        spec: { credentials: { source: 'Secret', secretRef: { namespace: ns, name: pc, key: 'kubeconfig' } } },
+      });
+      clusters.push({
+        client: await newKubeClient({ kubeconfigPath: server.kubeconfigPath }),
+        pc,
+        stop: async () => {
+          await server.stop();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      });
+    }
+    provider = await startProviderProcess('kubernetes', target.kubeconfigPath, {
+      TRELLIS_POLL_INTERVAL: '3s',
+      TRELLIS_NOT_READY_POLL_INTERVAL: '1s',
+    });
+  }, 240_000);
+  // The engine's hooks need the client made above, so they are registered after it.
+  const fx = useEngine(() => client, sel);
+  afterAll(async () => {
+    await provider?.kill();
+    for (const c of clusters) {
+      c.client.close();
+      await c.stop();
+    }
+    client?.close();
+  });
+
+  it('creates the composed Objects in both clusters and cleans both when the claim is deleted', async () => {
+    const object = (name: string, pc: string): unknown => ({
+      name,
+      base: {
+        apiVersion: 'kubernetes.trellis.io/v1alpha1',
+        kind: 'Object',
+        spec: {
+          providerConfigRef: { name: pc },
+          forProvider: { manifest: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'default' }, data: {} } },
+        },
+      },
+      patches: [
+        { type: 'FromCompositeFieldPath', fromFieldPath: 'spec.claimRef.name', toFieldPath: 'spec.forProvider.manifest.metadata.name' },
+        { type: 'FromCompositeFieldPath', fromFieldPath: 'spec.color', toFieldPath: 'spec.forProvider.manifest.data.color' },
+      ],
+    });
+    await client.create(
+      fx.labelled({
+        apiVersion: 'apiextensions.crossplane.io/v1',
+        kind: 'CompositeResourceDefinition',
+        metadata: { name: `xappconfigs.${group}` },
+        spec: {
+          group,
+          names: { kind: 'XAppConfig', plural: 'xappconfigs' },
+          claimNames: { kind: 'AppConfig', plural: 'appconfigs' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              referenceable: true,
+              schema: {
+                openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { color: { type: 'string' } } } } },
+              },
+            },
+          ],
+        },
+      }),
+    );
+    await client.create(
+      fx.labelled({
+        apiVersion: 'apiextensions.crossplane.io/v1',
+        kind: 'Composition',
+        metadata: { name: `xappconfigs-${sel}` },
+        spec: {
+          compositeTypeRef: xrType,
+          mode: 'Pipeline',
+          pipeline: [
+            {
+              step: 'patch-and-transform',
+              functionRef: { name: 'function-patch-and-transform' },
+              input: {
+                apiVersion: 'pt.fn.crossplane.io/v1beta1',
+                kind: 'Resources',
+                resources: clusters.map((c, i) => object(`cluster${i}`, c.pc)),
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const name = uniqueName('app');
+    await waitFor(
+      'the claim kind to be served',
+      async () => {
+        client.invalidateDiscovery();
+        await client.list(claimType, { limit: 1, namespace: ns });
+        return true;
+      },
+      { timeoutMs: 90_000 },
+    );
+    await client.create({ ...claimType, metadata: { name, namespace: ns }, spec: { color: 'blue' } });
+    const claimRef = { ...claimType, name, namespace: ns };
+    await waitForObject(client, claimRef, 'Ready', (o) => conditionOf(o, 'Ready')?.status === 'True', 120_000);
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', name, namespace: 'default' };
+    for (const c of clusters) expect((await c.client.get(cm)).data).toEqual({ color: 'blue' });
+
+    await client.delete(claimRef);
+    await waitForGone(client, claimRef, 120_000);
+    for (const c of clusters) {
+      await waitFor(`the ConfigMap to be gone from ${c.pc}`, async () => (await c.client.getIfExists(cm)) === undefined, {
+        timeoutMs: 120_000,
+        intervalMs: 500,
+      });
+    }
+    // The composed Objects go too, once their provider has seen the ConfigMaps gone.
+    await waitFor(
+      'the composed Objects to be gone',
+      async () => (await client.list(objectType)).items.every((o) => o.metadata.name?.startsWith(name) !== true),
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
   });
 });
