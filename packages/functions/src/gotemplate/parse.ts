@@ -544,13 +544,17 @@ class Parser {
   }
 
   private errorf(msg: string, item?: Item): never {
-    const it = item ?? this.items[Math.max(0, this.i - 1)] ?? { line: 1 };
+    // Go reports the line of the last token read, even one that was backed up
+    const it = item ?? this.last ?? { line: 1 };
     throw new TemplateParseError(`template: ${this.treeName}:${it.line}: ${msg}`);
   }
 
+  private last: Item | undefined;
+
   private next(): Item {
-    const it = this.items[this.i] ?? { typ: 'eof', pos: this.text.length, val: '', line: 1 };
+    const it = this.items[this.i] ?? this.items[this.items.length - 1] ?? { typ: 'eof', pos: this.text.length, val: '', line: 1 };
     this.i++;
+    this.last = it;
     if (it.typ === 'error') this.errorf(it.val, it);
     return it;
   }
