@@ -125,11 +125,11 @@ describe.each(controlPlanes)('pets on a fresh $name control plane', ({ start }) 
   }
 
   async function controlPlane(): Promise<{
-    cp: RealControlPlane;
+    cp: ControlPlane;
     client: Awaited<ReturnType<typeof newKubeClient>>;
     provider: ProviderProcess;
   }> {
-    const cp = await startRealControlPlane({ withControllerManager: true });
+    const cp = await start();
     const client = await newKubeClient({ kubeconfigPath: cp.kubeconfigPath });
     await installProvider(client, httpProvider);
     await client.create({
