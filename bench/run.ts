@@ -6,7 +6,9 @@
 //   npm run bench -- --quick                       smaller sizes (CI smoke; marked in the report)
 //   npm run bench -- --list                        list the pillars
 //   npm run bench -- --report                      regenerate docs/benchmarks.md from the JSON only
-//   node --import tsx bench/run.ts --diff OLD.json NEW.json
+//   node --conditions=@trellis/source --import tsx bench/run.ts --diff OLD.json NEW.json
+//   npm run bench -- --from /tmp/compare.json      record a result a pillar wrote earlier (a long
+//                                                  run started by hand with --json FILE)
 //
 // The convention a pillar follows: `bench/<pillar>/run.ts` prints its figures for people and, with
 // `--json FILE`, writes a PillarResult (bench/lib/figures.ts: `recorder()` does it); `--quick` asks
@@ -31,6 +33,7 @@ const { values, positionals } = parseArgs({
     list: { type: 'boolean', default: false },
     report: { type: 'boolean', default: false },
     diff: { type: 'boolean', default: false },
+    from: { type: 'string', multiple: true },
     json: { type: 'string', default: join(root, 'docs', 'benchmarks.json') },
     markdown: { type: 'string', default: join(root, 'docs', 'benchmarks.md') },
     'timeout-minutes': { type: 'string', default: '240' },
@@ -119,6 +122,15 @@ async function main(): Promise<number> {
     const existing = existsSync(values.markdown) ? readFileSync(values.markdown, 'utf8') : '';
     writeFileSync(values.markdown, renderMarkdown(file, { order: Order, existing }));
   };
+  if (values.from !== undefined) {
+    for (const f of values.from) {
+      const result = readPillarResult(f);
+      record(file, result.pillar, { result }, tree());
+      console.log(`recorded ${result.pillar} from ${f}`);
+    }
+    writeOut();
+    return 0;
+  }
   if (values.report) {
     writeOut();
     console.log(`wrote ${values.markdown}`);

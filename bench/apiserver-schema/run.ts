@@ -2,7 +2,7 @@
 // composite resource: compiling its CRD schema once, then per-write pruning, defaulting and
 // validation (OpenAPI keywords, list-map uniqueness, CEL), and server-side apply.
 //
-//   node --import tsx bench/apiserver-schema/run.ts
+//   node --conditions=@trellis/source --import tsx bench/apiserver-schema/run.ts
 
 import { cpus } from 'node:os';
 import type { KubeObject } from '@trellis/sdk';
@@ -17,7 +17,7 @@ const bargs = parseBenchArgs();
 const rec = recorder({
   pillar: 'apiserver-schema',
   title: 'Embedded API server schema and apply libraries on a typical Crossplane XR (best of five, CPU time per op)',
-  command: 'node --import tsx bench/apiserver-schema/run.ts',
+  command: 'node --conditions=@trellis/source --import tsx bench/apiserver-schema/run.ts',
   args: bargs,
 });
 // Quick mode runs a tenth of the iterations.

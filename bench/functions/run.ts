@@ -21,7 +21,7 @@ const repeat = Number(repeatArg >= 0 ? bargs.rest[repeatArg + 1] : bargs.quick ?
 const rec = recorder({
   pillar: 'functions',
   title: `In-process functions next to upstream function-patch-and-transform over gRPC (medians of ${repeat})`,
-  command: 'node --import tsx bench/functions/run.ts',
+  command: 'node --conditions=@trellis/source --import tsx bench/functions/run.ts',
   args: bargs,
 });
 const bin = join(

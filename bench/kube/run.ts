@@ -1,6 +1,6 @@
 // Benchmark of @trellis/kube against a real kube-apiserver: list and watch throughput and
 // informer memory per 10,000 objects. Starts a private control plane (binaries from
-// test/infra/kubernetes/build.sh). Run: node --import tsx bench/kube/run.ts [--objects N]
+// test/infra/kubernetes/build.sh). Run: node --conditions=@trellis/source --import tsx bench/kube/run.ts [--objects N]
 //
 // Prints one line per figure and a JSON summary at the end.
 import { cpus, totalmem } from 'node:os';
@@ -32,7 +32,7 @@ const results: Record<string, number | string> = {};
 const rec = recorder({
   pillar: 'kube',
   title: `@trellis/kube against a real kube-apiserver 1.36.3: ${N} ConfigMaps, medians of ${REPEAT}`,
-  command: 'node --import tsx bench/kube/run.ts',
+  command: 'node --conditions=@trellis/source --import tsx bench/kube/run.ts',
   args: bargs,
 });
 

@@ -178,7 +178,7 @@ export function renderMarkdown(file: BenchmarksFile, opts: RenderOptions): strin
       '(one pillar; the others keep their last results). Each pillar is `bench/<pillar>/run.ts`, ' +
       'which prints its figures and writes them as JSON with `--json FILE` (`--quick` for a smaller run). ' +
       'Raw results, with the run before each, are in `docs/benchmarks.json`; compare two runs with ' +
-      '`node --import tsx bench/run.ts --diff OLD.json NEW.json`. The machines are shared: the load ' +
+      '`node --conditions=@trellis/source --import tsx bench/run.ts --diff OLD.json NEW.json`. The machines are shared: the load ' +
       'average at the start of each run is recorded next to its figures.',
   );
   out.push('');

@@ -2,7 +2,7 @@
 // core v2.3.4 out of cluster with function-patch-and-transform over mTLS (bench/peer/peer.ts), a v1
 // XRD with claims, a Pipeline Composition of 5 ConfigMaps, and claims that must become Ready.
 //
-//   node --import tsx bench/peer/run.ts [--claims N] [--json FILE] [--quick]
+//   node --conditions=@trellis/source --import tsx bench/peer/run.ts [--claims N] [--json FILE] [--quick]
 //
 // Prints the start-up steps and claim-to-Ready figures; fails when a claim does not become Ready.
 import { newKubeClient } from '@trellis/kube';
@@ -18,7 +18,7 @@ const N = claimsArg >= 0 ? Number(args.rest[claimsArg + 1]) : args.quick ? 3 : 2
 const rec = recorder({
   pillar: 'peer',
   title: `Crossplane core ${CrossplaneVersion} out of cluster with function-patch-and-transform ${PatVersion} over mTLS`,
-  command: 'node --import tsx bench/peer/run.ts',
+  command: 'node --conditions=@trellis/source --import tsx bench/peer/run.ts',
   args,
 });
 const peerName = `Crossplane ${CrossplaneVersion}`;
