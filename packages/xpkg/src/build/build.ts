@@ -4,7 +4,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TrellisError } from '@trellis/sdk';
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import { formatFinding, hasErrors, lintPackage } from '../meta/lint.ts';
 import { classifyObjects, parseDocuments } from '../meta/parse.ts';
 import type { Finding, PackageMeta, SourcedObject } from '../meta/types.ts';
@@ -105,7 +105,7 @@ interface BuiltLayer {
 
 function gzipLayer(name: string, content: string): BuiltLayer {
   const tar = writeTar([{ name, data: Buffer.from(content, 'utf8'), mode: 0o644 }]);
-  const data = gzipSync(tar, { level: 9 });
+  const data = gzipSync(tar, { level: 6 });
   return { data, digest: digestOf(data), diffId: digestOf(tar) };
 }
 
@@ -132,7 +132,7 @@ function configFile(p: Platform, labels: Record<string, string>, diffIds: string
 /** EncodeStream writes objects as crank does: `---`, each object, `---`; keys sorted. */
 export function encodeStream(objects: readonly unknown[]): string {
   let out = '---\n';
-  for (const o of objects) out += `${stringify(o, { sortMapEntries: true, lineWidth: 0 })}---\n`;
+  for (const o of objects) out += `${dump(o, { sortKeys: true, lineWidth: -1, noRefs: true })}---\n`;
   return out;
 }
 

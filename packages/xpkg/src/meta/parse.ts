@@ -1,4 +1,5 @@
 import { type KubeObject, TrellisError } from '@trellis/sdk';
+import { loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { MetaGroup, MetaVersions, type ParsedPackage, type Source, type SourcedObject } from './types.ts';
 
@@ -56,6 +57,9 @@ export function parseDocuments(text: string, file: string, limits: ParseLimits =
   if (Buffer.byteLength(text) > maxBytes) {
     throw new TrellisError('XPKG_TOO_LARGE', `${file}: larger than ${maxBytes} bytes`, { details: { file } });
   }
+  const fast = fastLoad(text, file, limits.maxDocuments ?? defaultMaxDocuments);
+  if (fast !== undefined) return fast;
+  // The careful path: per-document errors with positions (and the same limits).
   const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
   if (list.length > (limits.maxDocuments ?? defaultMaxDocuments)) {
@@ -83,6 +87,54 @@ export function parseDocuments(text: string, file: string, limits: ParseLimits =
     out.push({ object: asObject(value, source), source });
   }
   return out;
+}
+
+/** MaxNodes bounds the values of one document, so alias expansion ("billion laughs") stops early. */
+const maxNodes = 2_000_000;
+
+/**
+ * FastLoad parses with js-yaml (several times faster than the careful path) and returns undefined
+ * on any syntax error so the careful path can name the document. Aliases are resolved to shared
+ * references by js-yaml; counting nodes with repeats bounds what they would expand to.
+ */
+function fastLoad(text: string, file: string, maxDocuments: number): SourcedObject[] | undefined {
+  const values: unknown[] = [];
+  try {
+    loadAll(text, (d) => {
+      values.push(d);
+    });
+  } catch {
+    // Documented expected case: the careful parser reports the error with its document.
+    return undefined;
+  }
+  if (values.length > maxDocuments) {
+    throw new TrellisError('XPKG_TOO_LARGE', `${file}: more than ${maxDocuments} YAML documents`, { details: { file } });
+  }
+  const out: SourcedObject[] = [];
+  for (const [document, v] of values.entries()) {
+    const source = { file, document };
+    if (v === null || v === undefined) continue;
+    if (countNodes(v, maxNodes) > maxNodes) {
+      throw new TrellisError('XPKG_PARSE', `${where(source)}: invalid YAML: more than ${maxNodes} values once aliases are expanded`, {
+        details: { ...source },
+      });
+    }
+    out.push({ object: asObject(v, source), source });
+  }
+  return out;
+}
+
+function countNodes(v: unknown, budget: number): number {
+  let n = 0;
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    n++;
+    if (n > budget) return n;
+    if (Array.isArray(x)) for (const y of x) stack.push(y);
+    else if (x !== null && typeof x === 'object') for (const y of Object.values(x)) stack.push(y);
+  }
+  return n;
 }
 
 function asObject(value: unknown, source: Source): KubeObject {

@@ -1,6 +1,6 @@
 import { CycleError, Dag } from '@trellis/dag';
 import { TrellisError } from '@trellis/sdk';
-import { type Constraint, checkConstraint, parseConstraint } from '../semver/constraint.ts';
+import { type Constraint, checkConstraint, isDigest, parseConstraint } from '../semver/constraint.ts';
 import { compareVersions, tryParseVersion, type Version } from '../semver/version.ts';
 import { explain } from './explain.ts';
 import type { Catalog, CatalogDependency, CatalogVersion, PlannedPackage, Requirement, SolveOptions, SolveResult } from './types.ts';
@@ -51,6 +51,12 @@ export interface Domain {
 }
 
 function popcount(x: bigint): number {
+  if (x < 0x100000000n) {
+    let v = Number(x);
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
   let n = 0;
   let v = x;
   while (v > 0n) {
@@ -79,11 +85,78 @@ const universal = (pkg: string): Term => ({ pkg, positive: false, set: 0n });
 
 type Relation = 'satisfied' | 'contradicted' | 'inconclusive';
 
+/** RelationOf says how an accumulated term relates to a term, without allocating. */
+function relationOf(acc: Term, t: Term, full: bigint): Relation {
+  const a = acc.set;
+  const b = t.set;
+  if (acc.positive) {
+    if (t.positive) {
+      if ((a & ~b) === 0n) return 'satisfied';
+      return (a & b) === 0n ? 'contradicted' : 'inconclusive';
+    }
+    if ((a & b) === 0n) return 'satisfied';
+    return (a & ~b & full) === 0n ? 'contradicted' : 'inconclusive';
+  }
+  if (t.positive) return (b & ~a) === 0n ? 'contradicted' : 'inconclusive';
+  return (b & ~a) === 0n ? 'satisfied' : 'inconclusive';
+}
+
+/** A MinHeap of [count, order, pkg] entries: the decision queue (stale entries are skipped). */
+class DecisionQueue {
+  private readonly h: [number, number, string][] = [];
+  push(e: [number, number, string]): void {
+    const h = this.h;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(h[i] as [number, number, string], h[p] as [number, number, string])) break;
+      [h[i], h[p]] = [h[p] as [number, number, string], h[i] as [number, number, string]];
+      i = p;
+    }
+  }
+  pop(): [number, number, string] | undefined {
+    const h = this.h;
+    const top = h[0];
+    const last = h.pop();
+    if (top === undefined || last === undefined) return undefined;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && less(h[l] as [number, number, string], h[m] as [number, number, string])) m = l;
+        if (r < h.length && less(h[r] as [number, number, string], h[m] as [number, number, string])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m] as [number, number, string], h[i] as [number, number, string]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function less(a: [number, number, string], b: [number, number, string]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
 /** Solver holds one solve's state. Use {@link solve}. */
 class Solver {
   private readonly domains = new Map<string, Domain>();
   private readonly incompats = new Map<string, Incompatibility[]>();
   private readonly assignments: Assignment[] = [];
+  /** ByPkg lists, per package, the indexes of its assignments (ascending). */
+  private readonly byPkg = new Map<string, number[]>();
+  /** Pending holds packages with a positive derivation and no decision yet. */
+  private readonly pending = new Set<string>();
+  private readonly queue = new DecisionQueue();
+
+  private enqueue(pkg: string, t: Term): void {
+    this.pending.add(pkg);
+    this.queue.push([popcount(t.set), this.order(pkg), pkg]);
+  }
   private readonly acc = new Map<string, Term>();
   private readonly decisions = new Map<string, number>();
   private readonly discovered: string[] = [];
@@ -137,6 +210,7 @@ class Solver {
       };
     }
     this.domains.set(pkg, d);
+    this.orderIndex.set(pkg, this.discovered.length);
     this.discovered.push(pkg);
     return d;
   }
@@ -152,20 +226,35 @@ class Solver {
 
   /** MatchSet returns the versions of pkg a constraint allows. Digest constraints match by digest. */
   matchSet(pkg: string, raw: string): bigint {
+    const key = `${pkg}\0${raw}`;
+    const have = this.matchCache.get(key);
+    if (have !== undefined) return have;
     const d = this.domain(pkg);
     const c = this.constraint(raw);
     let s = 0n;
     for (let i = 0; i < d.versions.length; i++) {
       const v = d.versions[i];
       const p = d.parsed[i];
-      const ok =
-        c.kind === 'digest'
-          ? v?.digest === c.digest
-          : p !== undefined && checkConstraint(c, p, this.opts.includePrerelease === true ? { includePrerelease: true } : {});
+      let ok: boolean;
+      if (c.kind === 'digest') ok = v?.digest === c.digest;
+      else if (p === undefined) ok = false;
+      else {
+        const ck = `${raw}\0${p.original}`;
+        let r = this.checkCache.get(ck);
+        if (r === undefined) {
+          r = checkConstraint(c, p, this.opts.includePrerelease === true ? { includePrerelease: true } : {});
+          this.checkCache.set(ck, r);
+        }
+        ok = r;
+      }
       if (ok) s |= 1n << BigInt(i);
     }
+    this.matchCache.set(key, s);
     return s;
   }
+
+  private readonly matchCache = new Map<string, bigint>();
+  private readonly checkCache = new Map<string, boolean>();
 
   private add(terms: Term[], cause: Cause): Incompatibility {
     const map = new Map<string, Term>();
@@ -188,18 +277,21 @@ class Solver {
   }
 
   private relation(t: Term): Relation {
-    const a = this.acc.get(t.pkg) ?? universal(t.pkg);
-    const full = this.domain(t.pkg).full;
-    const i = intersect(a, t, full);
-    if (same(i, a)) return 'satisfied';
-    if (i.positive && i.set === 0n) return 'contradicted';
-    return 'inconclusive';
+    const a = this.acc.get(t.pkg);
+    if (a === undefined) return t.positive || t.set !== 0n ? 'inconclusive' : 'satisfied';
+    return relationOf(a, t, this.domain(t.pkg).full);
   }
 
   private assign(a: Assignment): void {
     this.assignments.push(a);
+    const l = this.byPkg.get(a.pkg);
+    if (l === undefined) this.byPkg.set(a.pkg, [this.assignments.length - 1]);
+    else l.push(this.assignments.length - 1);
     const prev = this.acc.get(a.pkg);
-    this.acc.set(a.pkg, prev === undefined ? a.term : intersect(prev, a.term, this.domain(a.pkg).full));
+    const next = prev === undefined ? a.term : intersect(prev, a.term, this.domain(a.pkg).full);
+    this.acc.set(a.pkg, next);
+    if (next.positive && !this.decisions.has(a.pkg)) this.enqueue(a.pkg, next);
+    else this.pending.delete(a.pkg);
   }
 
   private backtrack(level: number): void {
@@ -208,17 +300,22 @@ class Solver {
       const last = this.assignments[this.assignments.length - 1];
       if (last === undefined || last.level <= level) break;
       this.assignments.pop();
+      this.byPkg.get(last.pkg)?.pop();
       removed.add(last.pkg);
       if (this.decisions.has(last.pkg) && last.cause === undefined) this.decisions.delete(last.pkg);
     }
     for (const pkg of removed) {
       this.acc.delete(pkg);
-    }
-    if (removed.size > 0) {
-      for (const a of this.assignments) {
-        if (!removed.has(a.pkg)) continue;
-        const prev = this.acc.get(a.pkg);
-        this.acc.set(a.pkg, prev === undefined ? a.term : intersect(prev, a.term, this.domain(a.pkg).full));
+      this.pending.delete(pkg);
+      const full = this.domain(pkg).full;
+      let acc: Term | undefined;
+      for (const i of this.byPkg.get(pkg) ?? []) {
+        const a = this.assignments[i] as Assignment;
+        acc = acc === undefined ? a.term : intersect(acc, a.term, full);
+      }
+      if (acc !== undefined) {
+        this.acc.set(pkg, acc);
+        if (acc.positive && !this.decisions.has(pkg)) this.enqueue(pkg, acc);
       }
     }
     this.level = level;
@@ -228,9 +325,8 @@ class Solver {
   private satisfier(t: Term): number {
     const full = this.domain(t.pkg).full;
     let accTerm: Term | undefined;
-    for (let i = 0; i < this.assignments.length; i++) {
-      const a = this.assignments[i];
-      if (a === undefined || a.pkg !== t.pkg) continue;
+    for (const i of this.byPkg.get(t.pkg) ?? []) {
+      const a = this.assignments[i] as Assignment;
       accTerm = accTerm === undefined ? a.term : intersect(accTerm, a.term, full);
       const x = intersect(accTerm, t, full);
       if (same(x, accTerm)) return i;
@@ -353,35 +449,43 @@ class Solver {
     const have = this.depGroups.get(pkg);
     if (have !== undefined) return have;
     const d = this.domain(pkg);
-    const byKey = new Map<string, { dep: CatalogDependency; versions: bigint }>();
-    for (const [i, v] of d.versions.entries()) {
-      for (const dep of v.dependencies) {
-        const key = `${dep.package}\0${dep.constraint}`;
-        const g = byKey.get(key) ?? { dep, versions: 0n };
-        g.versions |= 1n << BigInt(i);
-        byKey.set(key, g);
+    const byPkg = new Map<string, Map<string, { dep: CatalogDependency; versions: bigint }>>();
+    const groups: { dep: CatalogDependency; versions: bigint }[] = [];
+    for (let i = 0; i < d.versions.length; i++) {
+      const bit = 1n << BigInt(i);
+      for (const dep of (d.versions[i] as CatalogVersion).dependencies) {
+        let byConstraint = byPkg.get(dep.package);
+        if (byConstraint === undefined) {
+          byConstraint = new Map();
+          byPkg.set(dep.package, byConstraint);
+        }
+        const g = byConstraint.get(dep.constraint);
+        if (g === undefined) {
+          const ng = { dep, versions: bit };
+          byConstraint.set(dep.constraint, ng);
+          groups.push(ng);
+        } else g.versions |= bit;
       }
     }
-    const groups = [...byKey.values()];
     this.depGroups.set(pkg, groups);
     return groups;
   }
 
   private choose(): string | undefined {
-    let best: string | undefined;
-    let bestCount = Number.POSITIVE_INFINITY;
-    for (const pkg of this.discovered) {
-      if (this.decisions.has(pkg)) continue;
+    for (;;) {
+      const e = this.queue.pop();
+      if (e === undefined) return undefined;
+      const [count, , pkg] = e;
+      if (!this.pending.has(pkg) || this.decisions.has(pkg)) continue;
       const a = this.acc.get(pkg);
-      if (a === undefined || !a.positive) continue;
-      const n = popcount(a.set);
-      if (n < bestCount) {
-        best = pkg;
-        bestCount = n;
-        if (n <= 1) break;
-      }
+      if (a === undefined || !a.positive || popcount(a.set) !== count) continue;
+      return pkg;
     }
-    return best;
+  }
+
+  private readonly orderIndex = new Map<string, number>();
+  private order(pkg: string): number {
+    return this.orderIndex.get(pkg) ?? Number.MAX_SAFE_INTEGER;
   }
 
   private pickVersion(pkg: string, allowed: bigint): number {
@@ -412,15 +516,27 @@ class Solver {
       const idx = this.pickVersion(pkg, a.set);
       const added = this.addDependencies(pkg, idx);
       const decisionTerm: Term = { pkg, positive: true, set: 1n << BigInt(idx) };
-      const conflict = added.some((inc) =>
-        [...inc.terms.values()].every((t) =>
-          t.pkg === pkg ? same(intersect(decisionTerm, t, this.domain(pkg).full), decisionTerm) : this.relation(t) === 'satisfied',
-        ),
-      );
+      const full = this.domain(pkg).full;
+      let conflict = false;
+      for (const inc of added) {
+        let all = true;
+        for (const t of inc.terms.values()) {
+          const ok = t.pkg === pkg ? relationOf(decisionTerm, t, full) === 'satisfied' : this.relation(t) === 'satisfied';
+          if (!ok) {
+            all = false;
+            break;
+          }
+        }
+        if (all) {
+          conflict = true;
+          break;
+        }
+      }
       if (!conflict) {
         this.level++;
         this.decisions.set(pkg, idx);
         this.assign({ pkg, term: decisionTerm, level: this.level });
+        this.pending.delete(pkg);
       }
       this.propagate(pkg);
     }
@@ -484,7 +600,14 @@ function trySuggestions(
     const relaxed = requirements.map((r) =>
       r.package === c.package && r.constraint === c.constraint && r.from === c.from ? { ...r, constraint: '*' } : r,
     );
-    const r = solve(catalog, relaxed, { ...opts, maxSteps: 20_000, trySuggestions: false });
+    let r: SolveResult;
+    try {
+      r = solve(catalog, relaxed, { ...opts, maxSteps: 5_000, trySuggestions: false });
+    } catch (err) {
+      // Documented expected case: a suggestion that needs too long a search is not offered.
+      if (err instanceof TrellisError && err.code === 'XPKG_SOLVE_LIMIT') continue;
+      throw err;
+    }
     if (!r.ok) continue;
     const got = r.plan.packages.find((p) => p.package === c.package);
     if (got === undefined) continue;
@@ -508,7 +631,7 @@ function buildPlan(s: Solver, decisions: Map<string, number>, requirements: read
     const l = requiredBy.get(pkg) ?? [];
     l.push({ from, constraint });
     requiredBy.set(pkg, l);
-    if (parseConstraint(constraint === '' ? '*' : constraint).kind === 'digest') digestPinned.add(pkg);
+    if (isDigest(constraint)) digestPinned.add(pkg);
   };
   for (const r of requirements) note(r.package, r.from, r.constraint);
   const dag = new Dag<CatalogVersion>();

@@ -1,0 +1,305 @@
+// Benchmarks of the package manager (@trellis/xpkg):
+//   1. the solver on a synthetic graph of 2,000 packages × 20 versions with tight constraints
+//      (goal < 1 s), and the same graph made unsatisfiable, explanation included (goal < 1 s);
+//   2. building a provider package of 500 CRDs (goal < 2 s);
+//   3. installing it into the embedded API server (goal < 10 s) and into a real kube-apiserver
+//      (recorded), through a real registry (docker-registry) and the package manager.
+// Run: node --conditions=@trellis/source --import tsx bench/xpkg/run.ts [--packages 2000] [--versions 20] [--crds 500] [--skip-install]
+// Prints one line per figure and a JSON summary at the end.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startApiServer } from '@trellis/apiserver';
+import { newKubeClient } from '@trellis/kube';
+import {
+  buildPackage,
+  type CatalogVersion,
+  MemoryCatalog,
+  newPackageManager,
+  pushArtifact,
+  RegistryClient,
+  type Requirement,
+  solve,
+} from '@trellis/xpkg';
+import { stringify } from 'yaml';
+import { startRealControlPlane } from '../../test/harness/control-plane.ts';
+import { startRegistry } from '../../test/xpkg/support/registry.ts';
+
+const { values } = parseArgs({
+  options: {
+    packages: { type: 'string', default: '2000' },
+    versions: { type: 'string', default: '20' },
+    crds: { type: 'string', default: '500' },
+    repeat: { type: 'string', default: '3' },
+    'skip-install': { type: 'boolean', default: false },
+  },
+});
+const P = Number(values.packages);
+const V = Number(values.versions);
+const CRDS = Number(values.crds);
+const REPEAT = Number(values.repeat);
+const results: Record<string, number | string> = {};
+
+function report(name: string, value: number, unit: string): void {
+  results[name] = Number(value.toFixed(1));
+  console.log(`${name.padEnd(52)} ${value.toFixed(1).padStart(10)} ${unit}`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+/** A small deterministic PRNG (mulberry32) so every run solves the same graph. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * SyntheticGraph: 2,000 packages × 20 versions in 10 layers of 200 (a dependency graph as deep as
+ * real platform configurations get). Every package of layer L+1 is needed by at least one
+ * package of layer L, and each package depends on 2–3 packages of the next layer; the root
+ * requires every package of layer 0. A hidden assignment t[] (mostly the newest versions, but for
+ * some packages one to three releases back) is a solution: version t[i] of
+ * package i asks for a 3-version window around t[j] of each dependency j; any other version k
+ * asks for that window shifted by k - t[i] (newer asks for newer), except one version in ten that
+ * asks for a random window (a bad release). The highest versions therefore conflict often, and
+ * the solver must backtrack.
+ */
+function syntheticGraph(seed: number, badReleases: boolean): { catalog: MemoryCatalog; roots: Requirement[] } {
+  const r = rng(seed);
+  const layers = 10;
+  const width = Math.ceil(P / layers);
+  const name = (i: number): string => `bench.example/org/pkg-${i}`;
+  const ver = (k: number): string => `v1.${k}.0`;
+  // The newest versions mostly work together; some packages' newest one to three releases do not.
+  const t = Array.from({ length: P }, () => (badReleases ? V - 1 - Math.floor(r() * r() * 4) : V - 1));
+  const edges: Set<number>[] = Array.from({ length: P }, () => new Set<number>());
+  for (let i = 0; i < P; i++) {
+    const layer = Math.floor(i / width);
+    if (layer + 1 >= layers) continue;
+    const next = (layer + 1) * width;
+    const count = 2 + Math.floor(r() * 2);
+    for (let e = 0; e < count; e++) edges[i]?.add(Math.min(P - 1, next + Math.floor(r() * width)));
+  }
+  for (let j = width; j < P; j++) {
+    const layer = Math.floor(j / width);
+    const from = (layer - 1) * width + Math.floor(r() * width);
+    edges[from]?.add(j);
+  }
+  const catalog = new MemoryCatalog();
+  for (let i = 0; i < P; i++) {
+    for (let k = 0; k < V; k++) {
+      const dependencies = [...(edges[i] ?? [])].map((j) => {
+        // Newer versions ask for newer dependencies (a realistic, monotone shape); one version in
+        // ten asks for a random window (a bad release the solver must route around).
+        const shifted = Math.min(V - 1, Math.max(0, (t[j] ?? 0) + (k - (t[i] ?? 0))));
+        const centre = k === t[i] ? (t[j] ?? 0) : badReleases && r() < 0.1 ? Math.floor(r() * V) : shifted;
+        const lo = Math.max(0, centre - 1);
+        return { package: name(j), type: 'Configuration' as const, constraint: `>=${ver(lo)}, <${ver(lo + 3)}` };
+      });
+      const v: CatalogVersion = {
+        version: ver(k),
+        digest: `sha256:${(i * 100 + k).toString(16).padStart(64, '0')}`,
+        type: 'Configuration',
+        dependencies,
+      };
+      catalog.add(name(i), v);
+    }
+  }
+  const roots: Requirement[] = [];
+  for (let i = 0; i < width; i++)
+    roots.push({ package: name(i), type: 'Configuration', constraint: '>=v1.0.0', from: 'Configuration "bench"' });
+  return { catalog, roots };
+}
+
+function timedSolve(catalog: MemoryCatalog, roots: Requirement[]): { wall: number; cpu: number; res: ReturnType<typeof solve> } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const res = solve(catalog, roots);
+  const c = process.cpuUsage(c0);
+  return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000, res };
+}
+
+async function benchSolver(): Promise<void> {
+  for (const [label, bad] of [
+    ['newest releases compatible', false],
+    ['1 in 10 releases bad, some newest incompatible', true],
+  ] as const) {
+    const { catalog, roots } = syntheticGraph(42, bad);
+    const walls: number[] = [];
+    const cpus: number[] = [];
+    let size = 0;
+    let steps = 0;
+    for (let i = 0; i < REPEAT; i++) {
+      const { wall, cpu, res } = timedSolve(catalog, roots);
+      if (!res.ok) throw new Error(`the synthetic graph should be solvable:\n${res.explanation.slice(0, 5).join('\n')}`);
+      walls.push(wall);
+      cpus.push(cpu);
+      size = res.plan.packages.length;
+      steps = res.steps;
+    }
+    report(`solve ${P}x${V}, ${label}: wall (median)`, median(walls), 'ms');
+    report(`solve ${P}x${V}, ${label}: CPU (median)`, median(cpus), 'ms');
+    report(`  packages in the plan / solver steps`, size, `/ ${steps}`);
+    if (bad) continue;
+    // Unsatisfiable: a requirement no version of a layer-5 package meets; and pkg-0 pinned to its
+    // newest version while one of its dependencies is held below what that version needs.
+    const top = catalog.versions('bench.example/org/pkg-0').find((v) => v.version === `v1.${V - 1}.0`);
+    const dep = top?.dependencies[0]?.package ?? 'bench.example/org/pkg-1';
+    for (const [what, extra] of [
+      [
+        'no matching version',
+        [
+          {
+            package: `bench.example/org/pkg-${Math.floor(P / 2)}`,
+            type: 'Configuration' as const,
+            constraint: '>=v9.0.0',
+            from: 'Configuration "conflict"',
+          },
+        ],
+      ],
+      [
+        'a conflict through a dependency',
+        [
+          { package: 'bench.example/org/pkg-0', type: 'Configuration' as const, constraint: `v1.${V - 1}.0`, from: 'Configuration "pin"' },
+          { package: dep, type: 'Configuration' as const, constraint: '<v1.5.0', from: 'Configuration "conflict"' },
+        ],
+      ],
+    ] as const) {
+      const badWalls: number[] = [];
+      let lines: string[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        const { wall, res } = timedSolve(catalog, [...roots, ...extra]);
+        badWalls.push(wall);
+        if (res.ok) throw new Error('the unsatisfiable graph solved');
+        lines = [...res.explanation, ...res.suggestions];
+      }
+      report(`unsatisfiable (${what}), explanation included (median)`, median(badWalls), 'ms');
+      console.log(`  explanation (${lines.length} lines): ${lines.slice(0, 2).join(' | ').slice(0, 400)}`);
+    }
+  }
+}
+
+function bigCrd(i: number): unknown {
+  const props: Record<string, unknown> = {};
+  for (let f = 0; f < 60; f++) {
+    props[`field${f}`] =
+      f % 5 === 0
+        ? {
+            type: 'array',
+            description: `Field ${f} of resource ${i}, a list of settings.`,
+            items: { type: 'object', properties: { key: { type: 'string' }, value: { type: 'string' } } },
+          }
+        : { type: f % 3 === 0 ? 'number' : 'string', description: `Field ${f} of resource ${i}: what it configures and its default.` };
+  }
+  const schema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: { forProvider: { type: 'object', properties: props }, initProvider: { type: 'object', properties: props } },
+      },
+      status: { type: 'object', properties: { atProvider: { type: 'object', properties: props } } },
+    },
+  };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `resource${i}s.bench.trellis.dev` },
+    spec: {
+      group: 'bench.trellis.dev',
+      names: { kind: `Resource${i}`, plural: `resource${i}s`, listKind: `Resource${i}List`, singular: `resource${i}` },
+      scope: 'Cluster',
+      versions: [{ name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: schema } }],
+    },
+  };
+}
+
+async function benchBuild(dir: string): Promise<Awaited<ReturnType<typeof buildPackage>>> {
+  await writeFile(
+    join(dir, 'crossplane.yaml'),
+    stringify({ apiVersion: 'meta.pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-bench' }, spec: {} }),
+  );
+  let bytes = 0;
+  for (let i = 0; i < CRDS; i++) {
+    const text = stringify(bigCrd(i));
+    bytes += text.length;
+    await writeFile(join(dir, `crd-${String(i).padStart(4, '0')}.yaml`), text);
+  }
+  const times: number[] = [];
+  let built: Awaited<ReturnType<typeof buildPackage>> | undefined;
+  for (let i = 0; i < REPEAT; i++) {
+    const t0 = performance.now();
+    built = await buildPackage({ packageRoot: dir });
+    times.push(performance.now() - t0);
+  }
+  report(`build a ${CRDS}-CRD provider package (median)`, median(times), 'ms');
+  report('  package input size', bytes / 1024 / 1024, 'MiB');
+  return built as Awaited<ReturnType<typeof buildPackage>>;
+}
+
+async function benchInstall(name: string, kubeconfigPath: string, ref: string): Promise<void> {
+  const client = await newKubeClient({ kubeconfigPath });
+  try {
+    const pm = newPackageManager({ client, resolveIntervalMs: 0 });
+    await pm.reconcile(); // pkg.crossplane.io CRDs
+    const t0 = performance.now();
+    await client.create({
+      apiVersion: 'pkg.crossplane.io/v1',
+      kind: 'Provider',
+      metadata: { name: 'provider-bench' },
+      spec: { package: ref },
+    });
+    for (let i = 0; i < 10; i++) {
+      const r = await pm.reconcile();
+      if (r.packages.find((p) => p.name === 'provider-bench')?.healthy === true) break;
+    }
+    report(`install the ${CRDS}-CRD provider into ${name}`, (performance.now() - t0) / 1000, 's');
+  } finally {
+    (client as { close?: () => void }).close?.();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  await benchSolver();
+  const dir = await mkdtemp(join(tmpdir(), 'trellis-bench-xpkg-'));
+  try {
+    const built = await benchBuild(join(dir));
+    if (values['skip-install'] !== true) {
+      const reg = await startRegistry('anonymous');
+      try {
+        const oci = new RegistryClient();
+        const ref = `${reg.host}/bench/provider-bench:v1.0.0`;
+        await pushArtifact(oci, oci.parse(ref), built.artifact);
+        const embedded = await startApiServer({ dataDir: join(dir, 'embedded'), port: 0, fsync: false });
+        try {
+          await benchInstall('the embedded API server', embedded.kubeconfigPath, ref);
+        } finally {
+          await embedded.stop();
+        }
+        const real = await startRealControlPlane();
+        try {
+          await benchInstall('a real kube-apiserver', real.kubeconfigPath, ref);
+        } finally {
+          await real.stop();
+        }
+      } finally {
+        await reg.stop();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify({ date: new Date().toISOString(), results }));
+}
+
+await main();
