@@ -81,8 +81,6 @@ function negate(t: Term): Term {
   return { pkg: t.pkg, positive: !t.positive, set: t.set };
 }
 
-const universal = (pkg: string): Term => ({ pkg, positive: false, set: 0n });
-
 type Relation = 'satisfied' | 'contradicted' | 'inconclusive';
 
 /** RelationOf says how an accumulated term relates to a term, without allocating. */
