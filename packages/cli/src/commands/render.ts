@@ -86,7 +86,6 @@ export interface RenderFilesInput {
  */
 export async function renderFiles(input: RenderFilesInput): Promise<JsonObject[]> {
   const { flags } = input;
-  const timeoutMs = parseDuration(flags.timeout);
   const xr = loadOne(input.xr, 'composite resource');
   const composition = loadOne(input.composition, 'Composition');
   if (composition.apiVersion !== 'apiextensions.crossplane.io/v1' || composition.kind !== 'Composition') {
@@ -94,19 +93,50 @@ export async function renderFiles(input: RenderFilesInput): Promise<JsonObject[]
       `cannot load Composition from "${input.composition}": not a composition: ${composition.kind}/${composition.metadata?.name ?? ''}`,
     );
   }
-  const schema: CompositeSchema = flags.xrd === undefined ? 'Modern' : compositeSchemaOf(loadOne(flags.xrd, 'XRD'), xr);
+  return renderObjects({
+    xr,
+    composition,
+    ...(flags.xrd === undefined ? {} : { xrd: loadOne(flags.xrd, 'XRD') }),
+    functions: input.functions === undefined ? [] : loadFunctions(input.functions, list(flags.functionAnnotations)),
+    observed: flags.observedResources === undefined ? [] : loadStream(flags.observedResources, 'observed composed resources'),
+    required: [
+      ...list(flags.requiredResources).flatMap((p) => loadStream(p, 'required resources')),
+      ...list(flags.extraResources).flatMap((p) => loadStream(p, 'extra resources')),
+    ],
+    secrets: flags.functionCredentials === undefined ? [] : loadStream(flags.functionCredentials, 'secrets', false),
+    context: contextData(list(flags.contextFiles), list(flags.contextValues)),
+    flags,
+    ...(input.signal === undefined ? {} : { signal: input.signal }),
+    ...(input.registry === undefined ? {} : { registry: input.registry }),
+  });
+}
+
+/** RenderObjectsInput is one render with its inputs already loaded (`trellis test` builds them from test files). */
+export interface RenderObjectsInput {
+  xr: KubeObject;
+  composition: KubeObject;
+  xrd?: KubeObject;
+  functions: KubeObject[];
+  observed: KubeObject[];
+  required: KubeObject[];
+  secrets: KubeObject[];
+  context: JsonObject;
+  flags: Pick<RenderFlags, 'includeFullXr' | 'includeFunctionResults' | 'includeContext' | 'timeout' | 'remoteBuiltins' | 'upstreamBugs'>;
+  signal?: AbortSignal;
+  registry?: FunctionRegistry;
+}
+
+/** RenderObjects is `trellis render` on loaded objects: the same checks, functions and output. */
+export async function renderObjects(input: RenderObjectsInput): Promise<JsonObject[]> {
+  const { flags, xr, composition } = input;
+  const timeoutMs = parseDuration(flags.timeout);
+  const schema: CompositeSchema = input.xrd === undefined ? 'Modern' : compositeSchemaOf(input.xrd, xr);
   checkRenderInputs(xr, composition, schema);
-  const fns = input.functions === undefined ? [] : loadFunctions(input.functions, list(flags.functionAnnotations));
-  const observed: ObservedComposed[] =
-    flags.observedResources === undefined
-      ? []
-      : loadStream(flags.observedResources, 'observed composed resources').map((r) => ({ resource: r }));
-  const required = [
-    ...list(flags.requiredResources).flatMap((p) => loadStream(p, 'required resources')),
-    ...list(flags.extraResources).flatMap((p) => loadStream(p, 'extra resources')),
-  ];
-  const secrets = flags.functionCredentials === undefined ? [] : loadStream(flags.functionCredentials, 'secrets', false);
-  const context = contextData(list(flags.contextFiles), list(flags.contextValues));
+  const fns = input.functions;
+  const observed: ObservedComposed[] = input.observed.map((r) => ({ resource: r }));
+  const required = input.required;
+  const secrets = input.secrets;
+  const context = input.context;
   const opts: RenderOutputOptions = {
     includeFullXr: flags.includeFullXr === true,
     includeResults: flags.includeFunctionResults === true,
