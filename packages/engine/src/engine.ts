@@ -1,3 +1,4 @@
+import { type FunctionRef, FunctionRegistry } from '@trellis/functions';
 import { type Informer, type InformerFactory, type KubeClient, newWorkQueue, type TypeRef } from '@trellis/kube';
 import { type EventRecorder, type KubeObject, type Logger, nopLogger, objectKey, TrellisError, wrap } from '@trellis/sdk';
 import { ClaimReconciler } from './controllers/claim/reconciler.ts';
@@ -34,6 +35,23 @@ import { type EngineMetrics, instrumentKubeClient, newEngineMetrics } from './me
 import type { LegacyConverter } from './render/pipeline.ts';
 import type { FunctionResolver } from './render/types.ts';
 import { newKubeEventRecorder } from './status/events.ts';
+
+/**
+ * RegistryFunctions adapts a @trellis/functions FunctionRegistry: built-in functions by the
+ * names real Compositions use; `remote` maps any other name to a remote endpoint (e.g. from a
+ * Function object), or undefined when the function is not installed.
+ */
+export function registryFunctions(
+  registry: FunctionRegistry = new FunctionRegistry(),
+  remote: (name: string) => FunctionRef['remote'] = () => undefined,
+): EngineFunctions {
+  const resolve: FunctionResolver = (name) => {
+    if (registry.isBuiltin({ name })) return registry.resolve({ name });
+    const target = remote(name);
+    return target === undefined ? undefined : registry.resolve({ name, remote: target });
+  };
+  return { resolve, has: (name) => registry.isBuiltin({ name }) || remote(name) !== undefined };
+}
 
 /** Functions the engine can call: a resolver for render, and a catalog for ValidPipeline. */
 export interface EngineFunctions {

@@ -18,7 +18,7 @@ export { DefinitionReconciler } from './controllers/definition/reconciler.ts';
 export type { Controller, ControllerSpec, QueueFactory } from './controllers/runtime/manager.ts';
 export { ControllerManager } from './controllers/runtime/manager.ts';
 export type { Engine, EngineFunctions, EngineOptions } from './engine.ts';
-export { startEngine } from './engine.ts';
+export { registryFunctions, startEngine } from './engine.ts';
 export type { EngineMetrics } from './metrics/engine-metrics.ts';
 export { instrumentFunction, instrumentKubeClient, newEngineMetrics } from './metrics/engine-metrics.ts';
 export type { MetricsServer } from './metrics/http.ts';

@@ -2,9 +2,7 @@
 // queues, built-in functions in-process. Each suite labels its XRDs and Compositions with its own
 // selector value, so several suites (and engines) share one API server without seeing each other.
 
-import { type Engine, type EngineMetrics, newEngineMetrics, startEngine } from '@trellis/engine';
-import type { CompositionFunction } from '@trellis/functions';
-import { PatchAndTransform } from '@trellis/functions';
+import { type Engine, type EngineMetrics, newEngineMetrics, registryFunctions, startEngine } from '@trellis/engine';
 import { type InformerFactory, type KubeClient, newInformerFactory, newWorkQueue } from '@trellis/kube';
 import { jsonLogger, type KubeObject, nopLogger } from '@trellis/sdk';
 import { afterAll, beforeAll } from 'vitest';
@@ -13,12 +11,6 @@ import { installCrossplaneCrds } from './crossplane-crds.ts';
 const env = (name: string): string | undefined => process.env[name];
 
 export const SelectorLabel = 'trellis.test/engine';
-
-/** Builtins resolves the built-in functions the suites use, by the names Compositions use. */
-export function builtins(): (name: string) => CompositionFunction | undefined {
-  const pt = new PatchAndTransform();
-  return (name) => (/patch-and-transform$/.test(name) ? pt : undefined);
-}
 
 export interface EngineFixture {
   readonly engine: Engine;
@@ -48,7 +40,7 @@ export function useEngine(client: () => KubeClient, selector: string): EngineFix
       client: c,
       informers,
       newQueue: () => newWorkQueue({ baseDelayMs: 100, maxDelayMs: 5_000, qps: 100, burst: 1000 }),
-      functions: { resolve: builtins() },
+      functions: registryFunctions(),
       metrics,
       log,
       selector: `${SelectorLabel}=${selector}`,
