@@ -4,8 +4,12 @@ import type { Logger } from '@trellis/sdk';
 export interface Output {
   out(text: string): void;
   err(text: string): void;
-  /** IsTTY reports whether stdout is a terminal (progress bars only then). */
+  /** IsTTY reports whether stdout is a terminal. */
   isTTY: boolean;
+  /** ErrIsTTY reports whether stderr (where progress goes) is a terminal; spinners only then. */
+  errIsTTY?: boolean;
+  /** ReadStdin reads all of standard input (for `-` arguments); tests pass a string. */
+  readStdin?: () => Promise<string>;
 }
 
 /** A CommandContext is what main() hands every command: the injected logger and the output. */
@@ -24,7 +28,7 @@ export const ExitCode = {
   Usage: 2,
   /** Validation, test or plan found problems in the input (not a crash). */
   Findings: 3,
-  /** Interrupted by SIGINT/SIGTERM. */
+  /** Interrupted by SIGINT/SIGTERM (`trellis up` exits 0 after a clean shutdown instead). */
   Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

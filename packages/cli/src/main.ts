@@ -1,8 +1,10 @@
 import { codeOf, formatError, jsonLogger, TrellisError, textLogger } from '@trellis/sdk';
-import { cac } from 'cac';
+import { type CAC, cac } from 'cac';
 import { registrars } from './commands/index.ts';
 import { trellisVersion } from './commands/version.ts';
 import { type CommandContext, ExitCode, type Output } from './context.ts';
+import { readProcessStdin } from './input/stdin.ts';
+import { commandSpecs, renderHelp } from './ui/help.ts';
 
 /** ExitCodeFor maps an error code to a process exit code (docs/cli.md lists them). */
 export function exitCodeFor(err: unknown): number {
@@ -14,9 +16,24 @@ export function exitCodeFor(err: unknown): number {
 }
 
 /**
+ * BuildCli registers every command on a fresh cac instance. `main` uses it to run, and the help,
+ * completion and documentation tests use it to read the command model.
+ */
+export function buildCli(ctx: CommandContext, run: (fn: () => Promise<number>) => void = () => {}): CAC {
+  const cli = cac('trellis');
+  cli.option('--debug', 'Print debug logs and error stacks');
+  cli.option('--log-json', 'Write logs as JSON lines');
+  cli.option('-h, --help', 'Show help (for a command: trellis <command> --help)');
+  cli.option('-v, --version', 'Print the version');
+  for (const r of registrars) r(cli, ctx, run);
+  return cli;
+}
+
+/**
  * Main runs the trellis command with `argv` (without `node` and the script) and resolves to the
  * exit code. It is the CLI's one error boundary: errors are printed on one line with their cause
- * chain, with stacks under `--debug`, and an unexpected error asks to be reported.
+ * chain, with stacks under `--debug`, and an unexpected error asks to be reported. A first
+ * SIGINT/SIGTERM aborts the command's signal (commands stop cleanly); a second one exits at once.
  */
 export async function main(argv: string[], io: Output = processOutput()): Promise<number> {
   const debug = argv.includes('--debug');
@@ -24,46 +41,85 @@ export async function main(argv: string[], io: Output = processOutput()): Promis
   const sink = (line: string): void => io.err(`${line}\n`);
   const log = logJson ? jsonLogger(sink, { debug }) : textLogger(sink, { debug });
   const abort = new AbortController();
-  const onSignal = (): void => abort.abort(new TrellisError('CLI_INTERRUPTED', 'interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignal = (): void => {
+    if (abort.signal.aborted) {
+      io.err('\ntrellis: interrupted again, exiting now\n');
+      process.exit(ExitCode.Interrupted);
+    }
+    abort.abort(new TrellisError('CLI_INTERRUPTED', 'interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const ctx: CommandContext = { log, io, debug, signal: abort.signal };
 
   let pending: Promise<number> | undefined;
-  const run = (fn: () => Promise<number>): void => {
+  const cli = buildCli(ctx, (fn) => {
     pending = fn();
-  };
-  const cli = cac('trellis');
-  cli.option('--debug', 'Print debug logs and error stacks');
-  cli.option('--log-json', 'Write logs as JSON lines');
-  for (const r of registrars) r(cli, ctx, run);
-  cli.help();
-  cli.version(trellisVersion());
+  });
+  const version = trellisVersion();
   try {
     cli.parse(['node', 'trellis', ...argv], { run: false });
-    if (cli.options.help === true || cli.options.version === true) return ExitCode.Ok;
+    if (cli.options.help === true) {
+      io.out(renderHelp(cli, version, cli.matchedCommand));
+      return ExitCode.Ok;
+    }
     if (cli.matchedCommand === undefined) {
-      if (cli.args.length > 0) throw new TrellisError('CLI_USAGE', `unknown command "${cli.args[0]}"; see "trellis --help"`);
-      cli.outputHelp();
+      if (cli.options.version === true) {
+        io.out(`trellis ${version}\n`);
+        return ExitCode.Ok;
+      }
+      if (cli.args.length > 0) throw unknownCommand(cli, String(cli.args[0]));
+      io.err(renderHelp(cli, version));
       return ExitCode.Usage;
     }
     await cli.runMatchedCommand();
-    return await (pending ?? Promise.resolve(ExitCode.Ok));
+    const code = await (pending ?? Promise.resolve(ExitCode.Ok));
+    return code;
   } catch (err) {
-    return reportError(err, ctx);
+    return reportError(err, ctx, cli);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-function reportError(err: unknown, ctx: CommandContext): number {
+function unknownCommand(cli: CAC, name: string): TrellisError {
+  const names = commandSpecs(cli).map((c) => c.name);
+  const close = names.filter((n) => editDistance(n, name) <= 2 || n.startsWith(name));
+  const hint = close.length > 0 ? `; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : '';
+  return new TrellisError('CLI_USAGE', `unknown command "${name}"${hint} (see "trellis --help")`);
+}
+
+/** EditDistance is the Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] ?? 0;
+      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+function reportError(err: unknown, ctx: CommandContext, cli: CAC): number {
   const cacUsage = err instanceof Error && err.name === 'CACError';
   const known = cacUsage || err instanceof TrellisError;
-  const line = cacUsage ? `trellis: ${(err as Error).message}` : `trellis: ${formatError(err)}`;
+  const where = cli.matchedCommand === undefined ? '' : ` ${cli.matchedCommand.name.split(' ')[0] ?? ''}`;
+  const line = cacUsage
+    ? `trellis: ${(err as Error).message.replace(/`/g, '"')} (see "trellis${where} --help")`
+    : `trellis: ${formatError(err)}`;
   ctx.io.err(`${line}\n`);
   if (!known) ctx.io.err('trellis: this is an internal error, please report it (run with --debug for a stack)\n');
-  if (ctx.debug && err instanceof Error && err.stack !== undefined) ctx.io.err(`${err.stack}\n`);
+  if (ctx.debug) {
+    let cur: unknown = err;
+    for (let depth = 0; cur instanceof Error && depth < 10; depth++, cur = cur.cause) {
+      if (cur.stack !== undefined) ctx.io.err(`${depth === 0 ? '' : 'caused by: '}${cur.stack}\n`);
+    }
+  }
   return cacUsage ? ExitCode.Usage : exitCodeFor(err);
 }
 
@@ -72,5 +128,7 @@ function processOutput(): Output {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     isTTY: process.stdout.isTTY === true,
+    errIsTTY: process.stderr.isTTY === true,
+    readStdin: readProcessStdin,
   };
 }

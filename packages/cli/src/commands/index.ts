@@ -1,9 +1,11 @@
 import type { CAC } from 'cac';
 import type { CommandContext } from '../context.ts';
+import { registerCompletion } from './completion.ts';
 import { registerDependency } from './dependency.ts';
 import { registerFunction } from './function.ts';
 import { registerRender } from './render.ts';
 import { registerUp } from './up.ts';
+import { registerValidate } from './validate.ts';
 import { registerVersion } from './version.ts';
 import { registerXpkg } from './xpkg.ts';
 
@@ -11,4 +13,13 @@ import { registerXpkg } from './xpkg.ts';
 export type Registrar = (cli: CAC, ctx: CommandContext, run: (fn: () => Promise<number>) => void) => void;
 
 /** Every command of the trellis CLI, in help order. */
-export const registrars: Registrar[] = [registerVersion, registerRender, registerUp, registerXpkg, registerDependency, registerFunction];
+export const registrars: Registrar[] = [
+  registerUp,
+  registerRender,
+  registerValidate,
+  registerXpkg,
+  registerDependency,
+  registerFunction,
+  registerCompletion,
+  registerVersion,
+];
