@@ -6,6 +6,7 @@ import type { Logger } from '@trellis/sdk';
 import { TrellisError } from '@trellis/sdk';
 import type { CAC } from 'cac';
 import type { CommandContext } from '../context.ts';
+import { packageManagerComponent } from './xpkg-up.ts';
 
 /** UpContext is what each component `trellis up` starts receives. */
 export interface UpContext {
@@ -35,7 +36,7 @@ export interface UpComponent {
   start(ctx: UpContext): Promise<RunningComponent>;
 }
 
-export const upComponents: UpComponent[] = [];
+export const upComponents: UpComponent[] = [packageManagerComponent];
 
 export interface UpOptions {
   dataDir?: string;
