@@ -99,6 +99,14 @@ class StepError extends TrellisError {
 }
 
 /**
+ * A ReportedError is a failure whose status and event were already written; it only carries the
+ * failure to the controller runner (backoff, metrics). Its message is complete (no cause chain).
+ */
+class ReportedError extends TrellisError {
+  override name = 'ReportedError';
+}
+
+/**
  * A CompositeReconciler reconciles the XRs of one XRD: select a Composition and revision, observe
  * the composed resources from the cache, run the pipeline, garbage-collect what is no longer
  * desired, persist the inventory, apply the rest in dependency order gated on readiness, publish
@@ -194,7 +202,7 @@ export class CompositeReconciler {
       for (const n of applied.unready) log.debug('Composed resource is not yet ready', { resource: n });
       return this.requeue(current, out);
     } catch (err) {
-      if (hasCode(err, 'KUBE_CONFLICT')) throw err;
+      if (err instanceof ReportedError || hasCode(err, 'KUBE_CONFLICT')) throw err;
       const message = formatError(err);
       log.debug('Cannot reconcile composite resource', { error: err });
       const reason = err instanceof StepError && typeof err.details?.reason === 'string' ? err.details.reason : Reason.Compose;
@@ -227,7 +235,7 @@ export class CompositeReconciler {
       circuit,
     });
     const code = codeOf(fatal);
-    throw new TrellisError(code === 'INTERNAL' ? 'ENGINE_COMPOSE_FAILED' : code, message, { cause: fatal });
+    throw new ReportedError(code === 'INTERNAL' ? 'ENGINE_COMPOSE_FAILED' : code, message);
   }
 
   /**

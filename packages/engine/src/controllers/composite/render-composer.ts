@@ -1,5 +1,5 @@
 import type { KubeClient } from '@trellis/kube';
-import { hasCode, TrellisError, wrap } from '@trellis/sdk';
+import { formatError, hasCode, TrellisError, wrap } from '@trellis/sdk';
 import { isPlainObject } from '../../apply/fields.ts';
 import type { LegacyConverter } from '../../render/pipeline.ts';
 import { render } from '../../render/render.ts';
@@ -97,16 +97,21 @@ function failed(err: unknown): ComposeOutput {
   const fatal = err instanceof Error ? err : new TrellisError('ENGINE_COMPOSE_FAILED', String(err));
   const details = err instanceof TrellisError ? err.details : undefined;
   const results = Array.isArray(details?.results) ? (details.results as StepResult[]).map(stepResult) : [];
-  const step = typeof details?.step === 'string' ? details.step : undefined;
+  const step = typeof details?.step === 'string' ? details.step : stepFromMessage(formatError(err));
   const message = typeof details?.message === 'string' ? details.message : undefined;
   if (step !== undefined && message !== undefined && !results.some((r) => r.severity === 'SEVERITY_FATAL' && r.step === step)) {
     results.push({ step, severity: 'SEVERITY_FATAL', message });
   }
   if (results.length === 0 && !hasCode(err, 'ENGINE_RENDER_PIPELINE_FATAL')) {
-    results.push({ step: step ?? '', severity: 'SEVERITY_FATAL', message: fatal.message });
+    results.push({ step: step ?? '', severity: 'SEVERITY_FATAL', message: formatError(fatal) });
   }
   const conditions = Array.isArray(details?.conditions) ? (details.conditions as TargetedCondition[]).map(condition) : [];
   return { resources: [], dependencies: {}, connectionDetails: {}, results, conditions, fatal: wrapOnce(fatal) };
+}
+
+/** StepFromMessage finds `pipeline step "x"` in render's error messages. */
+function stepFromMessage(message: string): string | undefined {
+  return /pipeline step "([^"]+)"/.exec(message)?.[1];
 }
 
 function wrapOnce(err: Error): Error {
