@@ -69,6 +69,17 @@ function must(status: number, want: number, what: string, text: string): void {
   if (status !== want) throw new Error(`${what}: HTTP ${status}: ${text.slice(0, 300)}`);
 }
 
+/** CpuMs is the CPU time (user + system) a set of processes used so far, in milliseconds. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
+
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? 0 : Number(m[1]);
@@ -94,6 +105,12 @@ async function benchTarget(t: Target): Promise<Record<string, unknown>> {
   );
   const base = `/api/v1/namespaces/${ns}/configmaps`;
   const out: Record<string, unknown> = { target: t.name };
+  // Server CPU per operation: robust to other load on the machine, unlike wall-clock throughput.
+  const phase = async (name: string, count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<void> => {
+    const c0 = cpuMs(t.pids());
+    const st = await run(count, concurrency, op);
+    out[name] = { ...st, serverCpuMsPerOp: round((cpuMs(t.pids()) - c0) / count) };
+  };
 
   // Warm up connections and code paths.
   await run(200, CONCURRENCY, async (i) => {
@@ -101,22 +118,22 @@ async function benchTarget(t: Target): Promise<Record<string, unknown>> {
     must(r.status, 201, 'warm-up create', r.text);
   });
 
-  out.create = await run(OPS, CONCURRENCY, async (i) => {
+  await phase('create', OPS, CONCURRENCY, async (i) => {
     const r = await c.request(base, { method: 'POST', body: cm(`c-${i}`, i) });
     must(r.status, 201, 'create', r.text);
   });
-  out.update = await run(OPS, CONCURRENCY, async (i) => {
+  await phase('update', OPS, CONCURRENCY, async (i) => {
     const r = await c.request(`${base}/c-${i % OPS}`, {
       method: 'PUT',
       body: { ...cm(`c-${i % OPS}`, i), data: { index: String(i), payload: 'y'.repeat(400) } },
     });
     must(r.status, 200, 'update', r.text);
   });
-  out.get = await run(OPS, CONCURRENCY, async (i) => {
+  await phase('get', OPS, CONCURRENCY, async (i) => {
     const r = await c.request(`${base}/c-${i % OPS}`);
     must(r.status, 200, 'get', r.text);
   });
-  out.writeSingle = await run(1000, 1, async (i) => {
+  await phase('writeSingle', 1000, 1, async (i) => {
     const r = await c.request(`${base}/c-${i}`, { method: 'PUT', body: { ...cm(`c-${i}`, i), data: { index: String(i), single: 'z' } } });
     must(r.status, 200, 'single update', r.text);
   });
@@ -133,7 +150,7 @@ async function benchTarget(t: Target): Promise<Record<string, unknown>> {
     const r = await c.request(`/api/v1/namespaces/${listNs}/configmaps`, { method: 'POST', body: cm(`l-${i}`, i) });
     must(r.status, 201, 'list fill', r.text);
   });
-  out.list1000 = await run(200, 4, async () => {
+  await phase('list1000', 200, 4, async () => {
     const r = await c.request(`/api/v1/namespaces/${listNs}/configmaps`);
     must(r.status, 200, 'list', r.text);
   });
@@ -189,7 +206,7 @@ async function benchTarget(t: Target): Promise<Record<string, unknown>> {
     'namespace',
     '',
   );
-  out.load = await run(OBJECTS, CONCURRENCY, async (i) => {
+  await phase('load', OBJECTS, CONCURRENCY, async (i) => {
     const r = await c.request(`/api/v1/namespaces/${memNs}/configmaps`, { method: 'POST', body: cm(`m-${i}`, i) });
     must(r.status, 201, 'load', r.text);
   });

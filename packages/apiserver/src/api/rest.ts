@@ -436,7 +436,7 @@ export class Rest {
       throw e;
     }
     if (w.opts.dryRun) return { code: 201, body: obj, warnings: w.warnings, rv: this.store.rv };
-    const stored = this.store.put(rt.bucket, rt.namespaced ? ns : '', name, rt.toStorage(structuredClone(obj)));
+    const stored = this.store.put(rt.bucket, rt.namespaced ? ns : '', name, rt.toStorage({ ...obj }));
     obj.metadata.resourceVersion = String(stored.rv);
     this.afterWrite(rt, obj, undefined);
     return { code: 201, body: obj, warnings: w.warnings, rv: stored.rv };
@@ -676,7 +676,7 @@ export class Rest {
     }
     if (deepEqual(obj, old)) return { code: 200, body: old, warnings: w.warnings, rv: Number(old.metadata.resourceVersion) };
     if (w.opts.dryRun) return { code: 200, body: obj, warnings: w.warnings, rv: this.store.rv };
-    const stored = this.store.put(rt.bucket, ns, name, rt.toStorage(structuredClone(obj)));
+    const stored = this.store.put(rt.bucket, ns, name, rt.toStorage({ ...obj }));
     obj.metadata.resourceVersion = String(stored.rv);
     this.afterWrite(rt, obj, old);
     return { code: 200, body: obj, warnings: w.warnings, rv: stored.rv };
@@ -883,7 +883,7 @@ export class Rest {
       w.warnings.push(...(rt.strategy.warnings?.(pruned, undefined) ?? []));
       if (managed !== undefined) pruned.metadata.managedFields = managed;
       if (w.opts.dryRun) return { code: 201, body: pruned, warnings: w.warnings, rv: this.store.rv };
-      const stored = this.store.put(rt.bucket, ns, name, rt.toStorage(structuredClone(pruned)));
+      const stored = this.store.put(rt.bucket, ns, name, rt.toStorage({ ...pruned }));
       pruned.metadata.resourceVersion = String(stored.rv);
       this.afterWrite(rt, pruned, undefined);
       return { code: 201, body: pruned, warnings: w.warnings, rv: stored.rv };
@@ -1039,7 +1039,7 @@ export class Rest {
         }
         next.metadata.deletionGracePeriodSeconds = 0;
         if (opts.dryRun) return { code: 200, body: next, warnings: [], rv: this.store.rv };
-        const stored = this.store.put(rt.bucket, ns, name, rt.toStorage(structuredClone(next)));
+        const stored = this.store.put(rt.bucket, ns, name, rt.toStorage({ ...next }));
         next.metadata.resourceVersion = String(stored.rv);
         this.afterWrite(rt, next, obj);
         return { code: 200, body: next, warnings: [], rv: stored.rv };
@@ -1091,7 +1091,7 @@ export class Rest {
       this.now(),
     );
     if (opts.dryRun) return { code: 200, body: next, warnings: [], rv: this.store.rv };
-    const stored = this.store.put(rt.bucket, '', name, structuredClone(next));
+    const stored = this.store.put(rt.bucket, '', name, rt.toStorage({ ...next }));
     next.metadata.resourceVersion = String(stored.rv);
     this.afterWrite(rt, next, obj);
     // The generic delete then finds the pending finalizer and returns the object.
@@ -1140,7 +1140,7 @@ export class Rest {
       if (current.size > 0 || next.metadata.finalizers !== undefined) next.metadata.finalizers = [...current];
       if (next.metadata.finalizers?.length === 0) delete next.metadata.finalizers;
       if (opts.dryRun) return { code: 200, body: next, warnings: [], rv: this.store.rv };
-      const stored = this.store.put('/namespaces', '', name, structuredClone(next));
+      const stored = this.store.put('/namespaces', '', name, rt.toStorage({ ...next }));
       next.metadata.resourceVersion = String(stored.rv);
       this.afterWrite(rt, next, obj);
       return { code: 200, body: next, warnings: [], rv: stored.rv };
