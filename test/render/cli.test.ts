@@ -66,10 +66,10 @@ const cases: Record<string, Case> = {
     err: /cannot read composite resource from ".*nope\.yaml"/,
   },
   BadYaml: {
-    reason: 'malformed YAML names the file and document',
+    reason: 'malformed YAML names the file, line and column',
     args: () => [file('bad.yaml', 'apiVersion: v1\nkind: [unclosed\n'), good],
     code: 2,
-    err: /cannot load composite resource from ".*bad\.yaml": cannot parse composite resource in ".*bad\.yaml" \(document 1\)/,
+    err: /cannot load composite resource from ".*bad\.yaml": cannot parse composite resource in ".*bad\.yaml": .* \(3:1\)/,
   },
   NotAComposition: {
     reason: 'the composition argument must be a Composition',

@@ -150,7 +150,12 @@ export async function renderObjects(input: RenderObjectsInput): Promise<JsonObje
   const store = [prepared.composite, ...observed.map((o) => o.resource), ...required, ...secrets.map(asSecret)];
   for (const o of observed) o.connectionDetails = connectionDetailsOf(o.resource, store);
   const registry =
-    input.registry ?? new FunctionRegistry(flags.upstreamBugs === true ? { patchAndTransform: { semantics: 'upstream' } } : {});
+    input.registry ??
+    // One render runs each step once: memoising in-process calls would only cost a hash per call.
+    new FunctionRegistry({
+      memoEntries: 0,
+      ...(flags.upstreamBugs === true ? { patchAndTransform: { semantics: 'upstream' as const } } : {}),
+    });
   const signal =
     input.signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([input.signal, AbortSignal.timeout(timeoutMs)]);
   try {

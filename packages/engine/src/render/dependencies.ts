@@ -40,13 +40,19 @@ export function findDependencies(
     for (const d of parseDependsOn(ann)) add({ name, dependsOn: d, source: 'declared' });
   }
   const io = collectPatchIO(steps);
+  // Index the writers by the first segment of what they write, so each read is compared only with
+  // writes that can overlap it.
+  const writersXR = indexWrites(names, io, (x) => x.writesXR);
+  const writersEnv = indexWrites(names, io, (x) => x.writesEnv);
   for (const reader of names) {
     const reads = io.get(reader);
     if (reads === undefined) continue;
+    const candidates = new Set<string>();
+    collectWriters(reads.readsXR, writersXR, candidates);
+    collectWriters(reads.readsEnv, writersEnv, candidates);
     for (const writer of names) {
-      if (writer === reader) continue;
-      const writes = io.get(writer);
-      if (writes === undefined) continue;
+      if (writer === reader || !candidates.has(writer)) continue;
+      const writes = io.get(writer) as PatchIO;
       if (!overlaps(reads.readsXR, writes.writesXR) && !overlaps(reads.readsEnv, writes.writesEnv)) continue;
       if (reachable(edges, writer, reader)) continue;
       add({ name: reader, dependsOn: writer, source: 'inferred' });
@@ -61,6 +67,32 @@ export function dependencyMap(edges: readonly ComposedDependency[]): Record<stri
   for (const e of edges) out[e.name] = [...(out[e.name] ?? []), e.dependsOn];
   for (const k of Object.keys(out)) out[k] = [...new Set(out[k])].sort();
   return out;
+}
+
+function indexWrites(names: string[], io: Map<string, PatchIO>, pick: (x: PatchIO) => string[][]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const n of names) {
+    const x = io.get(n);
+    if (x === undefined) continue;
+    for (const w of pick(x)) {
+      const head = w[0];
+      if (head === undefined) continue;
+      const list = out.get(head) ?? [];
+      if (!list.includes(n)) list.push(n);
+      out.set(head, list);
+    }
+  }
+  return out;
+}
+
+function collectWriters(reads: string[][], index: Map<string, string[]>, into: Set<string>): void {
+  for (const r of reads) {
+    const head = r[0];
+    if (head === undefined) continue;
+    for (const w of index.get(head) ?? []) into.add(w);
+    if (head === '*') for (const ws of index.values()) for (const w of ws) into.add(w);
+    for (const w of index.get('*') ?? []) into.add(w);
+  }
 }
 
 function reachable(edges: readonly ComposedDependency[], from: string, to: string): boolean {

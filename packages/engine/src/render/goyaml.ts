@@ -29,7 +29,7 @@ export function marshalGoYaml(value: unknown): string {
   // Document end (implicit); go-yaml's encoder clears open_ended before the stream end, so no
   // "..." marker is ever written.
   e.writeIndent();
-  return e.out.join('');
+  return e.out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,6 +267,8 @@ function isBase60Float(s: string): boolean {
   return BASE60_FLOAT.test(s);
 }
 
+const DIGITS: Record<number, RegExp> = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ };
+
 /** ParseGoInt mirrors strconv.ParseInt(s, 0, 64) falling back to ParseUint(s, 0, 64). */
 function parseGoInt(s: string): bigint | undefined {
   let body = s;
@@ -290,7 +292,7 @@ function parseGoInt(s: string): bigint | undefined {
     base = 8;
     digits = body.slice(1);
   }
-  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[base] as RegExp;
+  const valid = DIGITS[base] as RegExp;
   if (!valid.test(digits)) return undefined;
   let v = 0n;
   for (const ch of digits) v = v * BigInt(base) + BigInt(Number.parseInt(ch, 16));
@@ -316,12 +318,18 @@ function isGoFloat(s: string): boolean {
 }
 
 /** IsTimestamp mirrors go-yaml v2's parseTimestamp (formats YYYY-M-D[(T|t| )h:m:s[.frac][zone]]). */
+const TS_DATE = '(\\d{4})-(\\d{1,2})-(\\d{1,2})';
+const TS_TIME = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(\\.\\d+)?';
+const TIMESTAMP_PATTERNS = [
+  new RegExp(`^${TS_DATE}[Tt]${TS_TIME}(Z|[+-]\\d{2}:\\d{2})$`),
+  new RegExp(`^${TS_DATE} ${TS_TIME}$`),
+  new RegExp(`^${TS_DATE}$`),
+];
+const FOUR_DIGITS_DASH = /^\d{4}-/;
+
 function isTimestamp(s: string): boolean {
-  if (!/^\d{4}-/.test(s)) return false;
-  const date = '(\\d{4})-(\\d{1,2})-(\\d{1,2})';
-  const time = '(\\d{1,2}):(\\d{1,2}):(\\d{1,2})(\\.\\d+)?';
-  const patterns = [new RegExp(`^${date}[Tt]${time}(Z|[+-]\\d{2}:\\d{2})$`), new RegExp(`^${date} ${time}$`), new RegExp(`^${date}$`)];
-  for (const re of patterns) {
+  if (!FOUR_DIGITS_DASH.test(s)) return false;
+  for (const re of TIMESTAMP_PATTERNS) {
     const m = re.exec(s);
     if (m === null) continue;
     const month = Number(m[2]);
@@ -363,7 +371,7 @@ interface Analysis {
 }
 
 class Emitter {
-  out: string[] = [];
+  out = '';
   indent = -1;
   indents: number[] = [];
   column = 0;
@@ -425,6 +433,17 @@ class Emitter {
   }
 
   private emitScalar(node: { value: string; style: ScalarStyle }): void {
+    if (node.style === 'plain' && SIMPLE_PLAIN.test(node.value)) {
+      // A short scalar of letters, digits and `_.-/` (not leading `-`) is always written plain,
+      // on one line, whatever the context: the general path below would write exactly this.
+      if (!this.whitespace) this.put(' ');
+      this.out += node.value;
+      this.column += node.value.length;
+      this.whitespace = false;
+      this.indention = false;
+      if (this.rootContext) this.openEnded = true;
+      return;
+    }
     const chars = Array.from(node.value);
     const a = analyzeScalar(chars);
     const style = this.selectStyle(node.style, a, chars.length === 0);
@@ -460,12 +479,12 @@ class Emitter {
   }
 
   private put(s: string): void {
-    this.out.push(s);
+    this.out += s;
     this.column++;
   }
 
   private putBreak(): void {
-    this.out.push('\n');
+    this.out += '\n';
     this.column = 0;
   }
 
@@ -475,7 +494,7 @@ class Emitter {
       this.putBreak();
       return;
     }
-    this.out.push(ch);
+    this.out += ch;
     this.column = 0;
   }
 
@@ -621,6 +640,9 @@ class Emitter {
     if (chomp !== '') this.writeIndicator(chomp, false, false, false);
   }
 }
+
+/** SimplePlain matches scalars the emitter always writes plain and unchanged. */
+const SIMPLE_PLAIN = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,60}$/;
 
 const ESCAPES = new Map<number, string>([
   [0x00, '0'],

@@ -25,7 +25,7 @@ import { dependencyMap, findDependencies } from './dependencies.ts';
 import { RenderErrorCode } from './errors.ts';
 import { type LegacyConverter, type PipelineStep, pipelineOf } from './pipeline.ts';
 import { checkResponse } from './response.ts';
-import { requestTag } from './tag.ts';
+import { compareCodePoints, requestTag } from './tag.ts';
 import type { DesiredComposed, ObservedComposed, RenderEvent, RenderInput, RenderResult, StepResult, TargetedCondition } from './types.ts';
 
 /** MaxRequirementsIterations is how often a step may be re-run for new requirements (upstream: 5). */
@@ -528,7 +528,10 @@ function buildComposed(
 function toComposed(name: string, resource: JsonObject | undefined): KubeObject {
   const msg = `cannot unmarshal desired composed resource "${name}" from RunFunctionResponse`;
   if (!isObject(resource)) throw new TrellisError(RenderErrorCode.MalformedResponse, `${msg}: resource: Required value`);
-  const cd = structuredClone(resource) as KubeObject;
+  // Only metadata is changed below (its maps and lists are replaced, never edited in place), so a
+  // shallow copy keeps the function's response untouched without a deep clone.
+  const cd = { ...resource } as KubeObject;
+  if (isObject(cd.metadata)) cd.metadata = { ...cd.metadata };
   if (typeof cd.apiVersion !== 'string' || cd.apiVersion === '') {
     throw new TrellisError(RenderErrorCode.MalformedResponse, `${msg}: apiVersion: Required value`);
   }
@@ -654,8 +657,7 @@ export function stableNAndSomeMore(n: number, names: readonly string[]): string 
 
 /** CompareStrings orders strings by UTF-8 bytes, as Go's string comparison does. */
 export function compareStrings(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  return compareCodePoints(a, b);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

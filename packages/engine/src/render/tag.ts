@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Credentials, Resource, Resources, RunFunctionRequest, Schema, State } from '@trellis/functions';
 
 /**
@@ -11,13 +11,16 @@ import type { Credentials, Resource, Resources, RunFunctionRequest, Schema, Stat
  * Presence follows the TS protocol types: an `undefined` message field is absent, an empty object
  * is present (as Go's non-nil empty message). JSON values are protobuf Struct values: numbers are
  * doubles.
+ *
+ * The encoding is written in two passes into one buffer: sizes of JSON objects and lists are
+ * computed once and cached by identity, so encoding is linear in the request size.
  */
 export function requestTag(req: RunFunctionRequest): string {
-  const h = createHash('sha256');
-  const w = new Writer();
-  encodeRequest(w, req);
-  w.flushTo(h);
-  return h.digest('hex');
+  const e = new Encoder();
+  const size = e.requestSize(req);
+  e.buf = Buffer.allocUnsafe(size);
+  e.writeRequest(req);
+  return createHash('sha256').update(e.buf.subarray(0, e.pos)).digest('hex');
 }
 
 // Wire types.
@@ -25,164 +28,305 @@ const VARINT = 0;
 const FIXED64 = 1;
 const LEN = 2;
 
-/**
- * Writer builds a protobuf message as a list of chunks. Nested messages are written into a child
- * writer and then prefixed with their length, so nothing is copied more than once.
- */
-class Writer {
-  chunks: Uint8Array[] = [];
-  length = 0;
+const READY_NUMBER = { READY_UNSPECIFIED: 0, READY_TRUE: 1, READY_FALSE: 2 } as const;
 
-  push(b: Uint8Array): void {
-    this.chunks.push(b);
-    this.length += b.length;
+function varintSize(v: number): number {
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  let n = 5;
+  let x = Math.floor(v / 0x800000000);
+  while (x > 0) {
+    n++;
+    x = Math.floor(x / 0x80);
   }
-
-  varint(v: number | bigint): void {
-    if (typeof v === 'number' && v >= 0 && v < 0x80000000) {
-      const out: number[] = [];
-      let x = v;
-      while (x >= 0x80) {
-        out.push((x & 0x7f) | 0x80);
-        x >>>= 7;
-      }
-      out.push(x);
-      this.push(Uint8Array.from(out));
-      return;
-    }
-    let n = BigInt(v);
-    if (n < 0n) n = BigInt.asUintN(64, n);
-    const out: number[] = [];
-    while (n >= 0x80n) {
-      out.push(Number(n & 0x7fn) | 0x80);
-      n >>= 7n;
-    }
-    out.push(Number(n));
-    this.push(Uint8Array.from(out));
-  }
-
-  tag(field: number, wire: number): void {
-    this.varint((field << 3) | wire);
-  }
-
-  bytesField(field: number, b: Uint8Array): void {
-    this.tag(field, LEN);
-    this.varint(b.length);
-    this.push(b);
-  }
-
-  stringField(field: number, s: string): void {
-    this.bytesField(field, Buffer.from(s, 'utf8'));
-  }
-
-  messageField(field: number, fill: (w: Writer) => void): void {
-    const child = new Writer();
-    fill(child);
-    this.tag(field, LEN);
-    this.varint(child.length);
-    for (const c of child.chunks) this.push(c);
-  }
-
-  doubleField(field: number, v: number): void {
-    this.tag(field, FIXED64);
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(v);
-    this.push(b);
-  }
-
-  flushTo(h: Hash): void {
-    for (const c of this.chunks) h.update(c);
-  }
+  return n;
 }
 
-/** SortedKeys orders map keys as Go's deterministic marshal does: by their UTF-8 bytes. */
+/** LenFieldSize is the size of a length-delimited field (one-byte tag) holding `n` bytes. */
+function lenField(n: number): number {
+  return 1 + varintSize(n) + n;
+}
+
+/**
+ * CompareCodePoints orders strings by Unicode code point, which is the order of their UTF-8
+ * bytes (Go's string order), without encoding them: UTF-16 code units compare the same except
+ * that surrogates must sort after U+E000–U+FFFF.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800) x += x < 0xe000 ? 0x2000 : -0x800;
+    if (y >= 0xd800) y += y < 0xe000 ? 0x2000 : -0x800;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
 function sortedKeys(o: Record<string, unknown>): string[] {
   return Object.keys(o)
     .filter((k) => o[k] !== undefined)
-    .sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+    .sort(compareCodePoints);
 }
 
-function mapField<T>(w: Writer, field: number, m: Record<string, T> | undefined, value: (w: Writer, v: T) => void): void {
-  if (m === undefined) return;
-  for (const k of sortedKeys(m)) {
-    w.messageField(field, (e) => {
-      e.stringField(1, k);
-      value(e, m[k] as T);
-    });
+class Encoder {
+  buf: Buffer = Buffer.alloc(0);
+  pos = 0;
+  /** Sizes caches the encoded body size of JSON objects (Struct) and lists (ListValue). */
+  private readonly sizes = new WeakMap<object, number>();
+
+  // ----- sizes -----------------------------------------------------------------------------
+
+  requestSize(req: RunFunctionRequest): number {
+    let n = 0;
+    if (req.observed !== undefined) n += lenField(this.stateSize(req.observed));
+    if (req.desired !== undefined) n += lenField(this.stateSize(req.desired));
+    if (req.input !== undefined) n += lenField(this.structSize(req.input));
+    if (req.context !== undefined) n += lenField(this.structSize(req.context));
+    n += this.mapSize(req.extraResources, (v) => lenField(this.resourcesSize(v)));
+    n += this.mapSize(req.credentials, (v) => lenField(this.credentialsSize(v)));
+    n += this.mapSize(req.requiredResources, (v) => lenField(this.resourcesSize(v)));
+    n += this.mapSize(req.requiredSchemas, (v) => lenField(this.schemaSize(v)));
+    return n;
   }
-}
 
-function encodeRequest(w: Writer, req: RunFunctionRequest): void {
-  // 1: meta is unset when the tag is computed.
-  if (req.observed !== undefined) w.messageField(2, (m) => encodeState(m, req.observed as State));
-  if (req.desired !== undefined) w.messageField(3, (m) => encodeState(m, req.desired as State));
-  if (req.input !== undefined) w.messageField(4, (m) => encodeStruct(m, req.input as Record<string, unknown>));
-  if (req.context !== undefined) w.messageField(5, (m) => encodeStruct(m, req.context as Record<string, unknown>));
-  mapField(w, 6, req.extraResources, (e, v: Resources) => e.messageField(2, (m) => encodeResources(m, v)));
-  mapField(w, 7, req.credentials, (e, v: Credentials) => e.messageField(2, (m) => encodeCredentials(m, v)));
-  mapField(w, 8, req.requiredResources, (e, v: Resources) => e.messageField(2, (m) => encodeResources(m, v)));
-  mapField(w, 9, req.requiredSchemas, (e, v: Schema) => e.messageField(2, (m) => encodeSchema(m, v)));
-}
-
-function encodeState(w: Writer, s: State): void {
-  if (s.composite !== undefined) w.messageField(1, (m) => encodeResource(m, s.composite as Resource));
-  mapField(w, 2, s.resources, (e, v: Resource) => e.messageField(2, (m) => encodeResource(m, v)));
-}
-
-const READY_NUMBER = { READY_UNSPECIFIED: 0, READY_TRUE: 1, READY_FALSE: 2 } as const;
-
-function encodeResource(w: Writer, r: Resource): void {
-  if (r.resource !== undefined) w.messageField(1, (m) => encodeStruct(m, r.resource));
-  mapField(w, 2, r.connectionDetails, (e, v: Uint8Array) => e.bytesField(2, v));
-  const ready = READY_NUMBER[r.ready ?? 'READY_UNSPECIFIED'];
-  if (ready !== 0) {
-    w.tag(3, VARINT);
-    w.varint(ready);
+  /** MapSize is the size of a map field: one entry message per key, key field 1, value field 2. */
+  private mapSize<T>(m: Record<string, T> | undefined, valueField: (v: T) => number): number {
+    if (m === undefined) return 0;
+    let n = 0;
+    for (const k of Object.keys(m)) {
+      const v = m[k];
+      if (v === undefined) continue;
+      n += lenField(lenField(Buffer.byteLength(k)) + valueField(v));
+    }
+    return n;
   }
-}
 
-function encodeResources(w: Writer, r: Resources | undefined): void {
-  for (const item of r?.items ?? []) w.messageField(1, (m) => encodeResource(m, item));
-}
+  private stateSize(s: State): number {
+    let n = 0;
+    if (s.composite !== undefined) n += lenField(this.resourceSize(s.composite));
+    n += this.mapSize(s.resources, (v) => lenField(this.resourceSize(v)));
+    return n;
+  }
 
-function encodeCredentials(w: Writer, c: Credentials): void {
-  const data = c.credentialData;
-  if (data === undefined) return;
-  w.messageField(1, (cd) => mapField(cd, 1, data.data, (e, v: Uint8Array) => e.bytesField(2, v)));
-}
+  private resourceSize(r: Resource): number {
+    let n = 0;
+    if (r.resource !== undefined) n += lenField(this.structSize(r.resource));
+    n += this.mapSize(r.connectionDetails, (v) => lenField(v.length));
+    if (READY_NUMBER[r.ready ?? 'READY_UNSPECIFIED'] !== 0) n += 2;
+    return n;
+  }
 
-function encodeSchema(w: Writer, s: Schema): void {
-  if (s.openapiV3 !== undefined) w.messageField(1, (m) => encodeStruct(m, s.openapiV3 as Record<string, unknown>));
-}
+  private resourcesSize(r: Resources | undefined): number {
+    let n = 0;
+    for (const item of r?.items ?? []) n += lenField(this.resourceSize(item));
+    return n;
+  }
 
-/** EncodeStruct writes a google.protobuf.Struct: `map<string, Value> fields = 1`. */
-function encodeStruct(w: Writer, o: Record<string, unknown>): void {
-  mapField(w, 1, o, (e, v: unknown) => e.messageField(2, (m) => encodeValue(m, v)));
-}
+  private credentialsSize(c: Credentials): number {
+    const data = c.credentialData;
+    if (data === undefined) return 0;
+    return lenField(this.mapSize(data.data, (v) => lenField(v.length)));
+  }
 
-/** EncodeValue writes a google.protobuf.Value; the oneof member is always written. */
-function encodeValue(w: Writer, v: unknown): void {
-  if (v === null) {
-    w.tag(1, VARINT);
-    w.varint(0);
-  } else if (typeof v === 'number') {
-    w.doubleField(2, v);
-  } else if (typeof v === 'bigint') {
-    w.doubleField(2, Number(v));
-  } else if (typeof v === 'string') {
-    w.stringField(3, v);
-  } else if (typeof v === 'boolean') {
-    w.tag(4, VARINT);
-    w.varint(v ? 1 : 0);
-  } else if (Array.isArray(v)) {
-    w.messageField(6, (l) => {
-      for (const item of v) l.messageField(1, (m) => encodeValue(m, item));
-    });
-  } else if (v instanceof Uint8Array) {
-    w.stringField(3, Buffer.from(v).toString('base64'));
-  } else if (typeof v === 'object') {
-    w.messageField(5, (m) => encodeStruct(m, v as Record<string, unknown>));
-  } else {
-    w.stringField(3, String(v));
+  private schemaSize(s: Schema): number {
+    return s.openapiV3 === undefined ? 0 : lenField(this.structSize(s.openapiV3 as Record<string, unknown>));
+  }
+
+  private structSize(o: Record<string, unknown>): number {
+    const cached = this.sizes.get(o);
+    if (cached !== undefined) return cached;
+    let n = 0;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (v === undefined) continue;
+      n += lenField(lenField(Buffer.byteLength(k)) + lenField(this.valueSize(v)));
+    }
+    this.sizes.set(o, n);
+    return n;
+  }
+
+  private listSize(l: unknown[]): number {
+    const cached = this.sizes.get(l);
+    if (cached !== undefined) return cached;
+    let n = 0;
+    for (const item of l) n += lenField(this.valueSize(item));
+    this.sizes.set(l, n);
+    return n;
+  }
+
+  private valueSize(v: unknown): number {
+    if (v === null || typeof v === 'boolean') return 2;
+    if (typeof v === 'number' || typeof v === 'bigint') return 9;
+    if (typeof v === 'string') return lenField(Buffer.byteLength(v));
+    if (Array.isArray(v)) return lenField(this.listSize(v));
+    if (v instanceof Uint8Array) return lenField(Buffer.byteLength(Buffer.from(v).toString('base64')));
+    if (typeof v === 'object') return lenField(this.structSize(v as Record<string, unknown>));
+    return lenField(Buffer.byteLength(String(v)));
+  }
+
+  // ----- writing ---------------------------------------------------------------------------
+
+  private varint(v: number): void {
+    let x = v;
+    while (x >= 0x80) {
+      this.buf[this.pos++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    this.buf[this.pos++] = x;
+  }
+
+  private tag(field: number, wire: number): void {
+    this.buf[this.pos++] = (field << 3) | wire;
+  }
+
+  private header(field: number, len: number): void {
+    this.tag(field, LEN);
+    this.varint(len);
+  }
+
+  private string(field: number, s: string): void {
+    const len = Buffer.byteLength(s);
+    this.header(field, len);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  private bytes(field: number, b: Uint8Array): void {
+    this.header(field, b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  private map<T>(field: number, m: Record<string, T> | undefined, size: (v: T) => number, write: (v: T) => void): void {
+    if (m === undefined) return;
+    for (const k of sortedKeys(m)) {
+      const v = m[k] as T;
+      this.header(field, lenField(Buffer.byteLength(k)) + size(v));
+      this.string(1, k);
+      write(v);
+    }
+  }
+
+  writeRequest(req: RunFunctionRequest): void {
+    // 1: meta is unset when the tag is computed.
+    if (req.observed !== undefined) this.message(2, this.stateSize(req.observed), () => this.writeState(req.observed as State));
+    if (req.desired !== undefined) this.message(3, this.stateSize(req.desired), () => this.writeState(req.desired as State));
+    if (req.input !== undefined) this.message(4, this.structSize(req.input), () => this.writeStruct(req.input as Record<string, unknown>));
+    if (req.context !== undefined)
+      this.message(5, this.structSize(req.context), () => this.writeStruct(req.context as Record<string, unknown>));
+    const resources = (v: Resources) => lenField(this.resourcesSize(v));
+    const writeResources = (v: Resources) => this.message(2, this.resourcesSize(v), () => this.writeResources(v));
+    this.map(6, req.extraResources, resources, writeResources);
+    this.map(
+      7,
+      req.credentials,
+      (v) => lenField(this.credentialsSize(v)),
+      (v) => this.message(2, this.credentialsSize(v), () => this.writeCredentials(v)),
+    );
+    this.map(8, req.requiredResources, resources, writeResources);
+    this.map(
+      9,
+      req.requiredSchemas,
+      (v) => lenField(this.schemaSize(v)),
+      (v) => this.message(2, this.schemaSize(v), () => this.writeSchema(v)),
+    );
+  }
+
+  private message(field: number, size: number, body: () => void): void {
+    this.header(field, size);
+    body();
+  }
+
+  private writeState(s: State): void {
+    if (s.composite !== undefined) this.message(1, this.resourceSize(s.composite), () => this.writeResource(s.composite as Resource));
+    this.map(
+      2,
+      s.resources,
+      (v) => lenField(this.resourceSize(v)),
+      (v) => this.message(2, this.resourceSize(v), () => this.writeResource(v)),
+    );
+  }
+
+  private writeResource(r: Resource): void {
+    if (r.resource !== undefined) this.message(1, this.structSize(r.resource), () => this.writeStruct(r.resource));
+    this.map(
+      2,
+      r.connectionDetails,
+      (v) => lenField(v.length),
+      (v) => this.bytes(2, v),
+    );
+    const ready = READY_NUMBER[r.ready ?? 'READY_UNSPECIFIED'];
+    if (ready !== 0) {
+      this.tag(3, VARINT);
+      this.varint(ready);
+    }
+  }
+
+  private writeResources(r: Resources): void {
+    for (const item of r.items ?? []) this.message(1, this.resourceSize(item), () => this.writeResource(item));
+  }
+
+  private writeCredentials(c: Credentials): void {
+    const data = c.credentialData;
+    if (data === undefined) return;
+    this.message(
+      1,
+      this.mapSize(data.data, (v) => lenField(v.length)),
+      () =>
+        this.map(
+          1,
+          data.data,
+          (v) => lenField(v.length),
+          (v) => this.bytes(2, v),
+        ),
+    );
+  }
+
+  private writeSchema(s: Schema): void {
+    if (s.openapiV3 !== undefined)
+      this.message(1, this.structSize(s.openapiV3), () => this.writeStruct(s.openapiV3 as Record<string, unknown>));
+  }
+
+  /** WriteStruct writes a google.protobuf.Struct: `map<string, Value> fields = 1`. */
+  private writeStruct(o: Record<string, unknown>): void {
+    for (const k of sortedKeys(o)) {
+      const v = o[k];
+      const vs = this.valueSize(v);
+      this.header(1, lenField(Buffer.byteLength(k)) + lenField(vs));
+      this.string(1, k);
+      this.header(2, vs);
+      this.writeValue(v);
+    }
+  }
+
+  /** WriteValue writes a google.protobuf.Value; the oneof member is always written. */
+  private writeValue(v: unknown): void {
+    if (v === null) {
+      this.tag(1, VARINT);
+      this.varint(0);
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      this.tag(2, FIXED64);
+      this.buf.writeDoubleLE(Number(v), this.pos);
+      this.pos += 8;
+    } else if (typeof v === 'string') {
+      this.string(3, v);
+    } else if (typeof v === 'boolean') {
+      this.tag(4, VARINT);
+      this.varint(v ? 1 : 0);
+    } else if (Array.isArray(v)) {
+      this.message(6, this.listSize(v), () => {
+        for (const item of v) this.message(1, this.valueSize(item), () => this.writeValue(item));
+      });
+    } else if (v instanceof Uint8Array) {
+      this.string(3, Buffer.from(v).toString('base64'));
+    } else if (typeof v === 'object') {
+      this.message(5, this.structSize(v as Record<string, unknown>), () => this.writeStruct(v as Record<string, unknown>));
+    } else {
+      this.string(3, String(v));
+    }
   }
 }
