@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { EXTRA_RESOURCES_CONTEXT_KEY } from '../context.ts';
 import { GoError, goWrap } from '../errors.ts';
 import { getValue, type JsonMap } from '../fieldpath/fieldpath.ts';
-import { goInt, toPlainJson } from '../gofmt/values.ts';
+import { goInt, intsFromJson, toPlainJson } from '../gofmt/values.ts';
 import {
   ExecError,
   execute,
@@ -106,26 +106,8 @@ export function requestMap(req: RunFunctionRequest): JsonMap {
   if (req.requiredResources !== undefined && Object.keys(req.requiredResources).length > 0)
     m.requiredResources = res(req.requiredResources);
   if (m.extraResources === undefined && m.requiredResources !== undefined) m.extraResources = m.requiredResources;
-  return preserveInts(JSON.parse(JSON.stringify(m))) as JsonMap;
-}
-
-/**
- * PreserveInts mirrors function-go-templating's decoding of the request (protojson, then
- * k8s.io/apimachinery's json.Unmarshal): a number protojson writes without a fraction or exponent
- * (integral and below 1e21) becomes an int64 when it fits, anything else stays a float64.
- */
-function preserveInts(v: unknown): unknown {
-  if (typeof v === 'number') {
-    if (Number.isInteger(v) && Math.abs(v) < 1e21 && v >= -(2 ** 63) && v < 2 ** 63) return BigInt(v);
-    return v;
-  }
-  if (Array.isArray(v)) return v.map(preserveInts);
-  if (isMap(v)) {
-    const out: JsonMap = {};
-    for (const [k, x] of Object.entries(v)) out[k] = preserveInts(x);
-    return out;
-  }
-  return v;
+  // function-go-templating decodes the request with k8s json: integral numbers are int64
+  return intsFromJson(JSON.parse(JSON.stringify(m))) as JsonMap;
 }
 
 function fpGet(obj: Value, path: string): Value {

@@ -7,6 +7,7 @@ export {
   goInt,
   goTypeName,
   IntKinds,
+  intsFromJson,
   intValue,
   isGoMap,
   isInteger,

@@ -109,3 +109,22 @@ export function toPlainJson(v: unknown): unknown {
   }
   return v;
 }
+
+/**
+ * IntsFromJson mirrors decoding JSON with k8s.io/apimachinery's json package after protojson
+ * wrote it: a number without fraction or exponent (integral, below 1e21) that fits an int64
+ * becomes an int64 (`bigint`); anything else stays a float64. Recursive.
+ */
+export function intsFromJson(v: unknown): unknown {
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && Math.abs(v) < 1e21 && v >= -(2 ** 63) && v < 2 ** 63) return BigInt(v);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map(intsFromJson);
+  if (isGoMap(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = intsFromJson(x);
+    return out;
+  }
+  return v;
+}

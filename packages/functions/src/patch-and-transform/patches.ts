@@ -6,6 +6,7 @@
 import { GoError, goWrap } from '../errors.ts';
 import { expandWildcards, getValue, type JsonMap, type MergeOptions, mergeValue, toValidJson } from '../fieldpath/fieldpath.ts';
 import { sprintf } from '../gofmt/sprintf.ts';
+import { intsFromJson } from '../gofmt/values.ts';
 import type { ComposedTemplate, Patch, PatchSet } from './input.ts';
 import { fromFieldPath, patchType, toFieldPath, toFieldPathPolicy } from './input.ts';
 import { upstreamBugs } from './semantics.ts';
@@ -34,8 +35,11 @@ export function toMergeOptions(p: Patch): MergeOptions | undefined {
 }
 
 /** ApplyFromFieldPathPatch patches `to` from a field of `from`, through the transforms. */
-export function applyFromFieldPathPatch(p: Patch, from: JsonMap, to: JsonMap): void {
-  const input = getValue(from, fromFieldPath(p));
+export function applyFromFieldPathPatch(p: Patch, from: JsonMap, to: JsonMap, fromEnv = false): void {
+  const raw = getValue(from, fromFieldPath(p));
+  // The environment is an unstructured object decoded with k8s json: whole numbers are int64
+  // there, unlike the observed XR and composed resources (float64).
+  const input = fromEnv ? intsFromJson(raw) : raw;
   const out = resolveTransforms(p.transforms ?? [], input);
   const v = toValidJson(out);
   const mo = toMergeOptions(p);
@@ -58,9 +62,12 @@ function patchToMultiple(path: string, v: unknown, to: JsonMap, mo: MergeOptions
 }
 
 /** ApplyCombinePatch reads every variable (any missing one skips the patch) and combines them. */
-export function applyCombinePatch(p: Patch, from: JsonMap, to: JsonMap): void {
+export function applyCombinePatch(p: Patch, from: JsonMap, to: JsonMap, fromEnv = false): void {
   const c = p.combine ?? {};
-  const vars = (c.variables ?? []).map((v) => getValue(from, v.fromFieldPath ?? ''));
+  const vars = (c.variables ?? []).map((v) => {
+    const raw = getValue(from, v.fromFieldPath ?? '');
+    return fromEnv ? intsFromJson(raw) : raw;
+  });
   let combined: unknown;
   if (c.strategy === 'string') {
     if (c.string === undefined) throw new GoError(`given combine strategy ${c.strategy} requires configuration`);
@@ -123,10 +130,10 @@ export function applyComposedPatch(p: Patch, t: PatchTargets): void {
       applyCombinePatch(p, t.oxr, t.dcd);
       return;
     case 'FromEnvironmentFieldPath':
-      applyFromFieldPathPatch(p, t.env, t.dcd);
+      applyFromFieldPathPatch(p, t.env, t.dcd, true);
       return;
     case 'CombineFromEnvironment':
-      applyCombinePatch(p, t.env, t.dcd);
+      applyCombinePatch(p, t.env, t.dcd, true);
       return;
     default:
       return;
@@ -145,10 +152,10 @@ export function applyEnvironmentPatch(p: Patch, env: JsonMap, oxr: JsonMap, dxr:
       return;
     case 'ToCompositeFieldPath':
     case 'FromEnvironmentFieldPath':
-      applyFromFieldPathPatch(p, env, dxr);
+      applyFromFieldPathPatch(p, env, dxr, true);
       return;
     case 'CombineToComposite':
-      applyCombinePatch(p, env, dxr);
+      applyCombinePatch(p, env, dxr, true);
       return;
     default:
       return;
