@@ -5,7 +5,7 @@ import { definition as httpProvider } from '@trellis/provider-http';
 import { Annotation } from '@trellis/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestClient } from '../harness/targets.ts';
-import { clientFor, realTarget, uniqueName } from '../harness/targets.ts';
+import { apiServerTargets, clientFor, uniqueName } from '../harness/targets.ts';
 import type { PowerDns } from '../infra/services/services.ts';
 import { startPowerDns } from '../infra/services/services.ts';
 import type { ProviderProcess } from '../runtime/helpers.ts';
@@ -22,7 +22,7 @@ import {
 const zoneType = { apiVersion: 'powerdns.http.trellis.io/v1alpha1', kind: 'Zone' };
 const rrsetType = { apiVersion: 'powerdns.http.trellis.io/v1alpha1', kind: 'RRset' };
 
-describe('provider-http with PowerDNS', () => {
+describe.each(apiServerTargets())('provider-http with PowerDNS on $name', (target) => {
   let client: TestClient;
   let pdns: PowerDns;
   let provider: ProviderProcess;
@@ -35,7 +35,6 @@ describe('provider-http with PowerDNS', () => {
   }
 
   beforeAll(async () => {
-    const target = realTarget();
     client = await clientFor(target);
     pdns = await startPowerDns();
     await installProvider(client, httpProvider);

@@ -7,7 +7,7 @@ import type { KubeObject } from '@trellis/sdk';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestClient } from '../harness/targets.ts';
-import { clientFor, realTarget, uniqueName, waitFor } from '../harness/targets.ts';
+import { apiServerTargets, clientFor, uniqueName, waitFor } from '../harness/targets.ts';
 import type { Postgres } from '../infra/services/services.ts';
 import { startPostgres } from '../infra/services/services.ts';
 import type { ProviderProcess } from '../runtime/helpers.ts';
@@ -28,7 +28,7 @@ const grantType = { apiVersion: api, kind: 'Grant' };
 const ns = 'default';
 const POLL_MS = 3_000;
 
-describe('provider-sql with PostgreSQL', () => {
+describe.each(apiServerTargets())('provider-sql with PostgreSQL on $name', (target) => {
   let client: TestClient;
   let postgres: Postgres;
   let provider: ProviderProcess;
@@ -36,7 +36,6 @@ describe('provider-sql with PostgreSQL', () => {
   const pc = uniqueName('pg');
 
   beforeAll(async () => {
-    const target = realTarget();
     client = await clientFor(target);
     postgres = await startPostgres();
     sql = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.user, database: 'postgres' });

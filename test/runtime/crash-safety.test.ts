@@ -6,18 +6,18 @@
 import { definition as httpProvider } from '@trellis/provider-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestClient } from '../harness/targets.ts';
-import { clientFor, realTarget, uniqueName } from '../harness/targets.ts';
+import { apiServerTargets, clientFor, uniqueName } from '../harness/targets.ts';
 import type { Alertmanager, PowerDns } from '../infra/services/services.ts';
 import { startAlertmanager, startPowerDns } from '../infra/services/services.ts';
 import { runCrashScenario } from './crash.ts';
 import { installProvider } from './helpers.ts';
 
-describe('crash safety (CI size)', () => {
+describe.each(apiServerTargets())('crash safety (CI size) on $name', (target) => {
   let client: TestClient;
   let pdns: PowerDns;
   let am: Alertmanager;
   beforeAll(async () => {
-    client = await clientFor(realTarget());
+    client = await clientFor(target);
     [pdns, am] = await Promise.all([startPowerDns(), startAlertmanager()]);
     await installProvider(client, httpProvider);
   });
@@ -29,7 +29,7 @@ describe('crash safety (CI size)', () => {
   it('survives SIGKILL at random points: no duplicates, no leaks, converges, cleans up', async () => {
     const report = await runCrashScenario({
       client,
-      kubeconfigPath: realTarget().kubeconfigPath,
+      kubeconfigPath: target.kubeconfigPath,
       pdns,
       am,
       perKind: 25,

@@ -11,30 +11,34 @@ import type { KubeObject } from '@trellis/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { TestClient } from '../harness/targets.ts';
-import { clientFor, realTarget, uniqueName, waitFor } from '../harness/targets.ts';
+import { apiServerTargets, clientFor, realTarget, uniqueName, waitFor } from '../harness/targets.ts';
 import { conditionOf, installProvider, providerBin, repoRoot, waitForObject } from './helpers.ts';
 
 const revisionType = { apiVersion: 'pkg.crossplane.io/v1', kind: 'ProviderRevision' };
 
-describe('provider host', () => {
+/** InstallRevisionCrd installs the package manager's ProviderRevision CRD (crds/) and waits until it is served. */
+async function installRevisionCrd(client: TestClient): Promise<void> {
+  const text = await readFile(resolve(repoRoot, 'crds/pkg.crossplane.io_providerrevisions.yaml'), 'utf8');
+  for (const doc of parseAllDocuments(text)) {
+    const crd = doc.toJS() as KubeObject | null;
+    if (crd !== null) await client.apply(crd, { fieldManager: 'trellis-test', force: true });
+  }
+  await waitFor('ProviderRevision to be served', async () => {
+    client.invalidateDiscovery();
+    await client.list(revisionType, { limit: 1 });
+    return true;
+  });
+}
+
+describe.each(apiServerTargets())('provider host on $name', (target) => {
   let client: TestClient;
   const stop = new AbortController();
   let host: Awaited<ReturnType<typeof startProviderHost>>;
 
   beforeAll(async () => {
-    const target = realTarget();
     client = await clientFor(target);
-    const text = await readFile(resolve(repoRoot, 'crds/pkg.crossplane.io_providerrevisions.yaml'), 'utf8');
-    for (const doc of parseAllDocuments(text)) {
-      const crd = doc.toJS() as KubeObject | null;
-      if (crd !== null) await client.apply(crd, { fieldManager: 'trellis-test', force: true });
-    }
+    await installRevisionCrd(client);
     await installProvider(client, httpProvider);
-    await waitFor('ProviderRevision to be served', async () => {
-      client.invalidateDiscovery();
-      await client.list(revisionType, { limit: 1 });
-      return true;
-    });
     host = await startProviderHost({
       client,
       machinery: kubeMachinery(client),
@@ -107,9 +111,29 @@ describe('provider host', () => {
     expect(host.pids()[name]).toBeUndefined();
     await client.delete({ ...revisionType, name });
   });
+});
+
+// A real cluster is where these objects run: the embedded API server serves neither apps/v1 nor RBAC.
+describe('provider runtime objects for a real cluster', () => {
+  let client: TestClient;
+  beforeAll(async () => {
+    client = await clientFor(realTarget());
+    await installRevisionCrd(client);
+  });
+  afterAll(() => client?.close());
+  const revision = (name: string): KubeObject => ({
+    ...revisionType,
+    metadata: { name },
+    spec: {
+      desiredState: 'Inactive',
+      image: 'xpkg.trellis.io/trellis/provider-http:v0.1.0',
+      revision: 1,
+      ignoreCrossplaneConstraints: false,
+    },
+  });
 
   it('generates Deployment and RBAC objects the API server accepts', async () => {
-    const rev = await client.create(revision(uniqueName('deploy'), {}, 'Inactive'));
+    const rev = await client.create(revision(uniqueName('deploy')));
     const withRefs = {
       ...rev,
       status: {

@@ -413,28 +413,38 @@ class Reconcile {
     }
   }
 
-  private callOptions(): CallOptions {
-    const deadline = AbortSignal.timeout(this.o.callTimeoutMs);
-    return { signal: this.signal === undefined ? deadline : AbortSignal.any([this.signal, deadline]) };
-  }
-
-  /** Call runs one provider call under its own deadline; a call that ignores the signal is abandoned at the deadline. */
+  /**
+   * Call runs one provider call under its own deadline, and abandons a call that ignores its
+   * signal at the deadline. The deadline is a plain timer on a controller of our own: a signal
+   * from AbortSignal.timeout() combined with AbortSignal.any() can be garbage-collected before it
+   * fires on Node 20, which left calls to a hanging server waiting forever.
+   */
   private async call<R>(what: string, fn: (opts: CallOptions) => Promise<R>): Promise<R> {
-    const opts = this.callOptions();
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () =>
-        reject(
-          new TrellisError(RuntimeCode.CallTimeout, `${what} did not finish within ${this.o.callTimeoutMs} ms`, {
-            details: { retry: 'backoff', outcome: 'unknown' },
-          }),
-        );
-      opts.signal.addEventListener('abort', onAbort, { once: true });
+    const ctl = new AbortController();
+    const timeout = new TrellisError(RuntimeCode.CallTimeout, `${what} did not finish within ${this.o.callTimeoutMs} ms`, {
+      details: { retry: 'backoff', outcome: 'unknown' },
     });
+    let fail: ((err: unknown) => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    const timer = setTimeout(() => {
+      ctl.abort(timeout);
+      fail?.(timeout);
+    }, this.o.callTimeoutMs);
+    const parent = this.signal;
+    const onParent = (): void => {
+      ctl.abort(parent?.reason);
+      fail?.(parent?.reason ?? timeout);
+    };
+    if (parent?.aborted === true) onParent();
+    else parent?.addEventListener('abort', onParent, { once: true });
     try {
-      return await Promise.race([fn(opts), aborted]);
+      return await Promise.race([fn({ signal: ctl.signal }), aborted]);
     } finally {
-      if (onAbort !== undefined) opts.signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParent);
+      // The race is settled; a later rejection of `aborted` has no one to tell.
       aborted.catch(() => {});
     }
   }
