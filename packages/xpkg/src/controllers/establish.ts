@@ -29,6 +29,24 @@ export interface EstablishInput {
 
 const schemaKinds = new Set(['CustomResourceDefinition', 'CompositeResourceDefinition']);
 
+/** Concurrency of reads and writes while establishing (upstream's MaxConcurrentPackageEstablishers is 10). */
+const concurrency = 8;
+
+/** MapLimit maps with at most `limit` calls in flight; results keep the input order; the first error wins. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+  return out;
+}
+
 function ownerRef(o: Owner, controller: boolean): OwnerReference {
   return { apiVersion: o.apiVersion, kind: o.kind, name: o.name, uid: o.uid, controller, blockOwnerDeletion: true };
 }
@@ -48,14 +66,16 @@ export async function establish(client: KubeClient, input: EstablishInput): Prom
   const plans: { desired: KubeObject; current: KubeObject | undefined; next: KubeObject; write: 'create' | 'update' | 'none' }[] = [];
   const problems: string[] = [];
   const changes: SchemaChange[] = [];
-  for (const o of input.objects) {
+  // Reads in parallel (upstream establishes with several workers too); decisions in object order.
+  const currents = await mapLimit(input.objects, concurrency, async (o) => {
     const desired = decorate(o, input);
-    let current: KubeObject | undefined;
     try {
-      current = await client.getIfExists(refOfObj(desired));
+      return { desired, current: await client.getIfExists(refOfObj(desired)) };
     } catch (err) {
       throw wrap(err, `cannot get ${describeRef(refOfObj(desired))}`);
     }
+  });
+  for (const { desired, current } of currents) {
     if (current === undefined) {
       if (!input.control) continue;
       const next = {
@@ -90,17 +110,16 @@ export async function establish(client: KubeClient, input: EstablishInput): Prom
   }
   if (problems.length > 0) throw new TrellisError('XPKG_OWNERSHIP_CONFLICT', `cannot establish control of objects: ${problems.join('; ')}`);
   // Dry run every write first: a rejected object installs nothing.
-  for (const p of plans) {
-    if (p.write === 'none') continue;
+  await mapLimit(plans, concurrency, async (p) => {
+    if (p.write === 'none') return;
     try {
       if (p.write === 'create') await client.create(p.next, { dryRun: true, fieldManager: input.fieldManager });
       else await client.update(p.next, { dryRun: true, fieldManager: input.fieldManager });
     } catch (err) {
       throw wrap(err, `cannot ${p.write} ${describeRef(refOfObj(p.next))} (dry run)`);
     }
-  }
-  const refs: ObjectRefStatus[] = [];
-  for (const p of plans) {
+  });
+  const refs: ObjectRefStatus[] = await mapLimit(plans, concurrency, async (p) => {
     let obj: KubeObject;
     try {
       if (p.write === 'create') obj = await client.create(p.next, { fieldManager: input.fieldManager });
@@ -109,8 +128,8 @@ export async function establish(client: KubeClient, input: EstablishInput): Prom
     } catch (err) {
       throw wrap(err, `cannot ${p.write} ${describeRef(refOfObj(p.next))}`);
     }
-    refs.push({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name ?? '', uid: obj.metadata.uid ?? '' });
-  }
+    return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name ?? '', uid: obj.metadata.uid ?? '' };
+  });
   return refs.sort((a, b) => (`${a.kind}/${a.name}` < `${b.kind}/${b.name}` ? -1 : 1));
 }
 
