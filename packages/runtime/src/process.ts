@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { newKubeClient } from '@trellis/kube';
 import type { Logger } from '@trellis/sdk';
 import { formatError, jsonLogger } from '@trellis/sdk';
@@ -73,6 +74,8 @@ export async function runProviderProcess(def: ProviderDefinition, env: NodeJS.Pr
   }
   log = jsonLogger(sink, { debug: settings.debug }).with({ provider: def.name, pid: process.pid });
   const stop = new AbortController();
+  // Every in-flight provider call listens on this signal: one per worker, per kind.
+  setMaxListeners(0, stop.signal);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
   try {
     const client = await newKubeClient({

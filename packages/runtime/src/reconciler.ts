@@ -524,7 +524,7 @@ class Reconcile {
     }
     if (obs.resourceLateInitialized === true && this.policy.shouldLateInitialize()) {
       try {
-        await this.updateObject();
+        await this.updateObject(true);
       } catch (err) {
         return this.fail(err, EventReason.CannotUpdateManaged, 'cannot update managed resource');
       }
@@ -694,10 +694,20 @@ class Reconcile {
   }
 
   /** UpdateObject writes the whole object (spec and metadata) with our resourceVersion; keeps our status. */
-  private async updateObject(): Promise<void> {
+  private async updateObject(restamp = false): Promise<void> {
     const status = this.mr.status;
+    const before = this.mr.metadata.generation;
     const updated = await this.client.update(this.mr, this.kubeOpts);
     this.mr = { ...updated, status };
+    // After late init the spec we just wrote is the spec that was observed: conditions set in
+    // this pass speak for the new generation too, which saves a status write.
+    const gen = updated.metadata.generation;
+    if (restamp && gen !== undefined && gen !== before) {
+      const conds = (this.mr.status as { conditions?: Condition[] } | undefined)?.conditions;
+      if (conds !== undefined) {
+        statusOf(this.mr).conditions = conds.map((c) => (c.observedGeneration === before ? { ...c, observedGeneration: gen } : c));
+      }
+    }
   }
 
   /**
