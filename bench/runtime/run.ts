@@ -104,15 +104,17 @@ async function createMany(client: KubeClient, n: number, make: (i: number) => Ku
   );
 }
 
+/** Settled: Ready, Synced and UpToDate are True and every condition speaks for the current generation. */
+function settled(o: KubeObject): boolean {
+  type C = { type: string; status: string; observedGeneration?: number };
+  const conds = ((o.status as { conditions?: C[] } | undefined)?.conditions ?? []) as C[];
+  const isTrue = (t: string): boolean => conds.some((c) => c.type === t && c.status === 'True');
+  return isTrue('Ready') && isTrue('Synced') && isTrue('UpToDate') && conds.every((c) => c.observedGeneration === o.metadata.generation);
+}
+
 async function countReady(client: KubeClient, labelSelector: string): Promise<number> {
   const l = await client.listAll(zoneType, { labelSelector, limit: 2000 });
-  return l.items.filter((o) => {
-    const conds = ((o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []) as {
-      type: string;
-      status: string;
-    }[];
-    return conds.some((c) => c.type === 'Ready' && c.status === 'True') && conds.some((c) => c.type === 'Synced' && c.status === 'True');
-  }).length;
+  return l.items.filter(settled).length;
 }
 
 async function waitReady(client: KubeClient, labelSelector: string, n: number, timeoutMs: number): Promise<number> {
@@ -178,7 +180,7 @@ async function main(): Promise<void> {
         credentials: { source: 'Secret', secretRef: { namespace: 'default', name: 'pdns', key: 'key' } },
       },
     });
-    const provider = await startProvider(cp.kubeconfigPath, { TRELLIS_POLL_INTERVAL: '1m', TRELLIS_WORKERS: '32', TRELLIS_QPS: '200' });
+    const provider = await startProvider(cp.kubeconfigPath, { TRELLIS_POLL_INTERVAL: '1m', TRELLIS_WORKERS: '64', TRELLIS_QPS: '200' });
 
     // 1. Time to converge 1,000 creates against PowerDNS.
     const tPdns = Date.now();
@@ -206,8 +208,9 @@ async function main(): Promise<void> {
     }));
     await waitReady(client, 'bench=local', N, 1_800_000);
     report(`local: ${N} creates converged`, (Date.now() - tLocal) / 1000, 's');
-    // Let the creation wave pass, then measure a quiet window of several poll intervals.
-    await new Promise((r) => setTimeout(r, 90_000));
+    // Let the creation wave pass (a full poll interval after everything settled), then measure a
+    // quiet window of several poll intervals.
+    await new Promise((r) => setTimeout(r, 75_000));
     const u0 = readUsage(provider.pid);
     const m0 = await scrapeRequestTotals(client);
     const g0 = local.gets();
