@@ -10,19 +10,15 @@ import {
   CompositionReconciler,
   CompositionType,
   type FunctionCatalog,
-  type RevisionFactory,
   RevisionType,
   RevisionValidator,
 } from './controllers/composition/reconciler.ts';
 import { withTrellisStatus } from './controllers/definition/extensions.ts';
-import { fallbackCrds, fallbackRevisions } from './controllers/definition/fallback.ts';
 import { type ControllerEngine, type CrdRenderer, DefinitionReconciler, type DefinitionRole } from './controllers/definition/reconciler.ts';
 import {
   claimType,
   compositeType,
   connectionSecretKeys,
-  defaultCompositionRef,
-  defaultCompositionRevisionSelector,
   enforcedCompositionRef,
   schemaOf,
   XrdType,
@@ -35,6 +31,7 @@ import { type EngineMetrics, instrumentKubeClient, newEngineMetrics } from './me
 import type { LegacyConverter } from './render/pipeline.ts';
 import type { FunctionResolver } from './render/types.ts';
 import { newKubeEventRecorder } from './status/events.ts';
+import { xcrdRenderer } from './xcrd/renderer.ts';
 
 /**
  * RegistryFunctions adapts a @trellis/functions FunctionRegistry: built-in functions by the
@@ -74,10 +71,8 @@ export interface EngineOptions {
   metrics?: EngineMetrics;
   /** Events records Kubernetes Events (default: core/v1 Events through `client`). */
   events?: EventRecorder;
-  /** Crds turns XRDs into CRDs (the render helper's xcrd; a minimal stand-in by default). */
+  /** Crds turns XRDs into CRDs (default: `xcrdRenderer`, upstream's generator; Trellis' status fields are added). */
   crds?: CrdRenderer;
-  /** Revisions hashes Compositions into CompositionRevisions (upstream's naming). */
-  revisions?: RevisionFactory;
   /** ConvertLegacy converts `mode: Resources` Compositions (from @trellis/functions). */
   convertLegacy?: LegacyConverter;
   /** Composer overrides render() (tests). */
@@ -117,8 +112,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const newQueue = opts.newQueue ?? (() => newWorkQueue({ baseDelayMs: 250, maxDelayMs: 30_000, qps: 50, burst: 500 }));
   const manager = new ControllerManager({ newQueue, log, metrics });
   const composed = new ComposedWatches(opts.informers, log);
-  const crds = withTrellisStatus(opts.crds ?? fallbackCrds);
-  const revisions = opts.revisions ?? fallbackRevisions;
+  const crds = withTrellisStatus(opts.crds ?? xcrdRenderer);
   const has = opts.functions.has ?? ((n: string) => opts.functions.resolve(n) !== undefined);
   const catalog: FunctionCatalog = { has };
 
@@ -216,12 +210,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       schema,
       definition: () => {
         const x = xrds.get(xrdName) ?? xrd;
-        return {
-          enforcedCompositionRef: enforcedCompositionRef(x),
-          defaultCompositionRef: defaultCompositionRef(x),
-          defaultCompositionRevisionSelector: defaultCompositionRevisionSelector(x),
-          connectionSecretKeys: connectionSecretKeys(x),
-        };
+        return { xrd: x, connectionSecretKeys: connectionSecretKeys(x) };
       },
       cache: { xr: (key) => xrs.get(key), compositions: () => compositions.list(), revisions: () => revs.list() },
       composed,
@@ -339,7 +328,6 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     client,
     composition: (n) => compositions.get(n),
     revisions: (comp) => revs.list().filter((r) => r.metadata.labels?.[XrLabel.CompositionName] === comp),
-    factory: revisions,
     events,
     log: log.with({ controller: 'composition' }),
   });

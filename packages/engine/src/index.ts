@@ -11,7 +11,7 @@ export { ClaimFinalizer, ClaimReconciler } from './controllers/claim/reconciler.
 export type { ComposeInput, ComposeOutput, Composer } from './controllers/composite/composer.ts';
 export { CompositeReconciler } from './controllers/composite/reconciler.ts';
 export { renderComposer } from './controllers/composite/render-composer.ts';
-export type { FunctionCatalog, RevisionFactory } from './controllers/composition/reconciler.ts';
+export type { FunctionCatalog } from './controllers/composition/reconciler.ts';
 export { CompositionReconciler, RevisionValidator } from './controllers/composition/reconciler.ts';
 export type { ControllerEngine, CrdRenderer } from './controllers/definition/reconciler.ts';
 export { DefinitionReconciler } from './controllers/definition/reconciler.ts';
@@ -124,3 +124,4 @@ export { xcrdRenderer } from './xcrd/renderer.ts';
 export { CompositeResourceScope, compositeSchemaOf, scopeOf } from './xcrd/scope.ts';
 export type { FieldError } from './xcrd/validate.ts';
 export { assertValidXrd, formatFieldError, validateXrd } from './xcrd/validate.ts';
+export { applyXrdDefaults } from './xcrd/defaults.ts';

@@ -43,7 +43,7 @@ interface Env {
 
 function setup(c: Composer): Env {
   const kube = newFakeKube();
-  kube.put({
+  const comp = kube.put({
     apiVersion: 'apiextensions.crossplane.io/v1',
     kind: 'Composition',
     metadata: { name: 'c' },
@@ -52,7 +52,11 @@ function setup(c: Composer): Env {
   kube.put({
     apiVersion: 'apiextensions.crossplane.io/v1',
     kind: 'CompositionRevision',
-    metadata: { name: 'c-1111111', labels: { 'crossplane.io/composition-name': 'c', 'crossplane.io/composition-hash': '1111111' } },
+    metadata: {
+      name: 'c-1111111',
+      labels: { 'crossplane.io/composition-name': 'c', 'crossplane.io/composition-hash': '1111111' },
+      ownerReferences: [asControllerRef(comp)],
+    },
     spec: { compositeTypeRef: XR, revision: 1, pipeline: [] },
     status: { conditions: [{ type: 'ValidPipeline', status: 'True', reason: 'ValidPipeline' }] },
   });

@@ -19,6 +19,15 @@ import { DependenciesAnnotation, decodeDependencies, encodeDependencies, planGar
 import { composedFieldManager, FieldOwner } from '../../apply/managers.ts';
 import { type Dependencies, planApply, planDeletion } from '../../apply/order.ts';
 import type { EngineMetrics } from '../../metrics/engine-metrics.ts';
+import {
+  checkCompatible,
+  chooseRevision,
+  SelectErrorCode,
+  type SelectionFields,
+  selectComposition,
+  selectionFieldsOf,
+  selectRevisionSelector,
+} from '../../select/select.ts';
 import { PausedMessage, stableNAndSomeMore } from '../../status/conditions.ts';
 import { toPipelineResults } from '../../status/results.ts';
 import type { CircuitBreaker } from '../runtime/circuit.ts';
@@ -26,17 +35,13 @@ import { newWriteMemory, type WriteMemory } from '../runtime/fresh.ts';
 import type { ComposeOutput, Composer, DesiredComposed } from './composer.ts';
 import { publishConnection } from './connection.ts';
 import { type ComposedReader, type Observation, observeComposed, refKey } from './observe.ts';
-import { type SelectionDefaults, selectComposition, selectRevision, typeRefMatches } from './selection.ts';
 import { buildXrStatus, type XrStatusInput } from './status.ts';
 import {
   CompositeFinalizer,
-  compositionRef,
-  conditionsOf,
   hasFinalizer,
   isDeleting,
   isPaused,
   type LabelSelector,
-  type NameRef,
   nest,
   PollIntervalAnnotation,
   type ResourceRef,
@@ -46,7 +51,9 @@ import {
 } from './xr.ts';
 
 /** The XRD settings an XR controller reads on every reconcile (they may change at runtime). */
-export interface CompositeDefinition extends SelectionDefaults {
+export interface CompositeDefinition {
+  /** Xrd is the XRD (enforced and default Composition, default revision selector). */
+  xrd?: KubeObject | undefined;
   /** ConnectionSecretKeys filters published connection details (legacy XRs; empty: all). */
   connectionSecretKeys?: readonly string[] | undefined;
 }
@@ -244,62 +251,45 @@ export class CompositeReconciler {
    * label; never re-selected once set), the default revision selector, the revision the update
    * policy selects, the `crossplane.io/composite` label and, for legacy XRs, the connection
    * secret location. A selection is persisted even when the revision cannot be used yet, so a
-   * label selection is never redone.
+   * label selection is never redone. Selection itself is the pure chain in `select/`.
    */
   private async prepare(xr: KubeObject, signal?: AbortSignal): Promise<{ xr: KubeObject; revision: KubeObject }> {
     const patch: Record<string, unknown> = {};
     const events: { reason: string; message: string }[] = [];
     if (!hasFinalizer(xr, CompositeFinalizer)) patch.metadata = { finalizers: [...(xr.metadata.finalizers ?? []), CompositeFinalizer] };
-    const sel = selectComposition(xr, this.o.schema, this.o.definition(), this.o.cache.compositions(), this.o.random);
-    if (sel.error !== undefined) throw stepError(`cannot select Composition: ${sel.error}`, Reason.Select);
-    const chosen: Record<string, unknown> = {};
-    if (sel.compositionRef !== undefined) chosen.compositionRef = sel.compositionRef;
-    if (sel.compositionRevisionSelector !== undefined) chosen.compositionRevisionSelector = sel.compositionRevisionSelector;
-    events.push(...sel.events);
-    if (sel.compositionRef !== undefined)
-      events.push({ reason: Reason.Select, message: `Successfully selected composition: ${sel.compositionRef.name}` });
-    const selected = withMachinery(xr, this.o.schema, chosen);
-    const picked = this.pickRevision(selected);
-    if (picked.revisionRef !== undefined) {
-      chosen.compositionRevisionRef = picked.revisionRef;
-      events.push({ reason: Reason.Select, message: `Selected composition revision: ${picked.revisionRef.name}` });
+    const xrd = this.o.definition().xrd;
+    const compositions = this.o.cache.compositions();
+    const before = selectionFieldsOf(xr, this.o.schema);
+    let fields = before;
+    let revision: KubeObject | undefined;
+    let failure: unknown;
+    try {
+      const sel = selectComposition(xr, fields, xrd, compositions, this.o.random);
+      const rsel = selectRevisionSelector(sel.fields, xrd);
+      events.push(...sel.events, ...rsel.events);
+      fields = rsel.fields;
+      const comp = compositions.find((c) => c.metadata.name === fields.compositionRef?.name);
+      try {
+        const choice = chooseRevision(fields, comp, this.o.cache.revisions());
+        events.push(...choice.events);
+        fields = choice.fields;
+        revision = choice.revision;
+        checkCompatible(xr, revision);
+      } catch (err) {
+        // chooseRevision may fail after the revision ref changed (an invalid pipeline): keep it.
+        failure = err;
+      }
+    } catch (err) {
+      throw selectionError(err);
     }
-    if (Object.keys(chosen).length > 0) mergeInto(patch, nest(this.o.schema, chosen));
-    if (picked.revision !== undefined) mergeInto(patch, this.configuration(xr, picked.revision));
+    const changed = changedSelection(before, fields);
+    if (Object.keys(changed).length > 0) mergeInto(patch, nest(this.o.schema, changed));
+    if (revision !== undefined) mergeInto(patch, this.configuration(xr, revision));
     const current = Object.keys(patch).length === 0 ? xr : await this.patchXr(xr, patch, signal, 'cannot configure composite resource');
     for (const e of events) this.record(xr, 'Normal', e.reason, e.message);
-    if (picked.error !== undefined || picked.revision === undefined)
-      throw picked.error ?? stepError('cannot fetch Composition: no revision', Reason.Compose);
-    return { xr: current, revision: picked.revision };
-  }
-
-  /** PickRevision selects the revision and checks it may be used (upstream's fetcher). */
-  private pickRevision(xr: KubeObject): { revision?: KubeObject; revisionRef?: NameRef; error?: StepError } {
-    const comp = compositionRef(xr, this.o.schema);
-    if (comp === undefined) return { error: stepError('cannot select Composition: no composition reference', Reason.Select) };
-    const selection = selectRevision(xr, this.o.schema, comp.name, this.o.cache.revisions());
-    if (selection.error !== undefined || selection.revision === undefined) {
-      return { error: stepError(`cannot fetch Composition: ${selection.error ?? 'no revision'}`, Reason.Compose) };
-    }
-    const rev = selection.revision;
-    const out: { revision?: KubeObject; revisionRef?: NameRef; error?: StepError } = { revision: rev };
-    if (selection.compositionRevisionRef !== undefined) out.revisionRef = selection.compositionRevisionRef;
-    if (!typeRefMatches(rev, xr)) {
-      out.error = stepError(
-        'cannot configure composite resource: referenced composition is not compatible with this composite resource',
-        Reason.Compose,
-      );
-      return out;
-    }
-    const valid = conditionsOf(rev).find((c) => c.type === 'ValidPipeline');
-    if (valid?.status !== 'True') {
-      const msg = valid?.message !== undefined && valid.message !== '' ? valid.message : 'pipeline status unknown';
-      out.error = stepError(
-        `selected CompositionRevision ${rev.metadata.name ?? ''} does not have a valid function pipeline: ${msg}`,
-        Reason.Compose,
-      );
-    }
-    return out;
+    if (failure !== undefined || revision === undefined)
+      throw selectionError(failure ?? new TrellisError('ENGINE_SELECT_NO_REVISION', 'no revision'));
+    return { xr: current, revision };
   }
 
   /**
@@ -704,12 +694,22 @@ export class CompositeReconciler {
 
 // ----- pure helpers --------------------------------------------------------------------------------
 
-/** WithMachinery returns the XR with machinery fields set (in memory), to select a revision. */
-function withMachinery(xr: KubeObject, schema: XrSchema, fields: Record<string, unknown>): KubeObject {
-  if (Object.keys(fields).length === 0) return xr;
-  const out = structuredClone(xr);
-  mergeInto(out as Record<string, unknown>, nest(schema, fields));
+/** ChangedSelection returns the selection fields that differ from what the XR had. */
+function changedSelection(before: SelectionFields, after: SelectionFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['compositionRef', 'compositionRevisionSelector', 'compositionRevisionRef'] as const) {
+    if (after[k] !== undefined && JSON.stringify(after[k]) !== JSON.stringify(before[k])) out[k] = after[k];
+  }
   return out;
+}
+
+/** SelectionError words a selection failure as upstream's reconciler does. */
+function selectionError(err: unknown): StepError {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (hasCode(err, SelectErrorCode.NoComposition)) return stepError(`cannot select Composition: ${msg}`, Reason.Select);
+  if (hasCode(err, SelectErrorCode.Incompatible)) return stepError(`cannot configure composite resource: ${msg}`, Reason.Compose);
+  if (hasCode(err, SelectErrorCode.InvalidPipeline)) return stepError(msg, Reason.Compose);
+  return stepError(`cannot fetch Composition: ${msg}`, Reason.Compose);
 }
 
 /** MergeInto merges plain objects recursively (arrays and scalars replace). */

@@ -1,5 +1,5 @@
 import type { CompositionFunction, RunFunctionRequest, RunFunctionResponse } from '@trellis/functions';
-import { formatError, type KubeObject } from '@trellis/sdk';
+import { asControllerRef, formatError, type KubeObject } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
 import { newFakeKube } from '../testing/fake-kube.ts';
 import { CompositeReconciler } from './reconciler.ts';
@@ -103,13 +103,13 @@ describe('renderComposer', () => {
 describe('XR reconciler with a misbehaving function', () => {
   it('ends in Synced=False with the step, applies nothing, and writes nothing more on retry', async () => {
     const kube = newFakeKube();
-    kube.put({
+    const comp = kube.put({
       apiVersion: 'apiextensions.crossplane.io/v1',
       kind: 'Composition',
       metadata: { name: 'c' },
       spec: { compositeTypeRef: XR },
     });
-    kube.put(revision);
+    kube.put({ ...revision, metadata: { ...revision.metadata, ownerReferences: [asControllerRef(comp)] } });
     kube.put({ ...xr, metadata: { name: 'x', namespace: 'ns' } });
     const rec = new CompositeReconciler({
       client: kube,

@@ -1,8 +1,6 @@
 import type { KubeClient, ReconcileResult } from '@trellis/kube';
 import {
-  asControllerRef,
   type Condition,
-  controllerOf,
   type EventRecorder,
   formatError,
   hasCode,
@@ -17,106 +15,74 @@ import {
 import { decideApply, type LastApplied } from '../../apply/decide.ts';
 import { isPlainObject } from '../../apply/fields.ts';
 import { FieldOwner } from '../../apply/managers.ts';
+import { planRevisions, type RevisionPlan } from '../../revision/revision.ts';
 import { invalidPipeline, validPipeline } from '../../status/conditions.ts';
-import { latestRevision, revisionNumber } from '../composite/selection.ts';
-import { conditionsOf, isDeleting, XrLabel } from '../composite/xr.ts';
+import { conditionsOf, isDeleting } from '../composite/xr.ts';
 
 export const CompositionType = { apiVersion: 'apiextensions.crossplane.io/v1', kind: 'Composition' } as const;
 export const RevisionType = { apiVersion: 'apiextensions.crossplane.io/v1', kind: 'CompositionRevision' } as const;
-
-/**
- * A RevisionFactory hashes Compositions and builds CompositionRevisions exactly as upstream does
- * (the render helper's `revision/`): hash = sha256 of the YAML of labels, annotations and spec;
- * name `<composition>-<hash[:7]>`; labels `crossplane.io/composition-name` and `-hash`.
- */
-export interface RevisionFactory {
-  hash(composition: KubeObject): string;
-  /** Build returns the revision object for `composition` with `spec.revision = revision`. */
-  build(composition: KubeObject, revision: number): KubeObject;
-}
 
 export interface CompositionReconcilerOptions {
   client: KubeClient;
   composition: (name: string) => KubeObject | undefined;
   /** Revisions lists the cached CompositionRevisions of one Composition (by name label). */
   revisions: (composition: string) => KubeObject[];
-  factory: RevisionFactory;
+  /** Plan decides what to write (default: `planRevisions`, upstream's rules, pure). */
+  plan?: (composition: KubeObject, revisions: readonly KubeObject[]) => RevisionPlan;
   events?: EventRecorder;
   log?: Logger;
 }
 
 /**
  * A CompositionReconciler keeps a Composition's CompositionRevisions (upstream's composition
- * controller): it adopts revisions that lost their controller reference, re-promotes an old
- * revision when the Composition returns to its spec, and otherwise creates revision latest+1.
+ * controller): it writes what `planRevisions` decides — re-adopt revisions that lost their
+ * controller reference, re-promote an old revision when the Composition returns to its spec,
+ * otherwise create revision latest+1 (`<composition>-<hash[:7]>`).
  */
 export class CompositionReconciler {
   private readonly o: Required<CompositionReconcilerOptions>;
 
   constructor(opts: CompositionReconcilerOptions) {
-    this.o = { events: nopRecorder, log: nopLogger, ...opts };
+    this.o = { events: nopRecorder, log: nopLogger, plan: planRevisions, ...opts };
   }
 
   async reconcile(name: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const comp = this.o.composition(name);
     if (comp === undefined || isDeleting(comp)) return {};
     const opts = signal === undefined ? {} : { signal };
-    const revs = await this.adopt(comp, this.o.revisions(name), opts);
-    const hash = this.o.factory.hash(comp);
-    const controlled = revs.filter((r) => controllerOf(r)?.uid === comp.metadata.uid);
-    const latest = latestRevision(controlled);
-    const latestN = latest === undefined ? 0 : revisionNumber(latest);
-    const current = controlled.find((r) => r.metadata.labels?.[XrLabel.CompositionHash] === hash.slice(0, 63));
-    if (current !== undefined) {
-      if (revisionNumber(current) === latestN) return {};
-      await this.promote(current, latestN + 1, opts);
-      return {};
-    }
-    const rev = this.o.factory.build(comp, latestN + 1);
+    let plan: RevisionPlan;
     try {
-      await this.o.client.create(rev, opts);
+      plan = this.o.plan(comp, this.o.revisions(name));
+    } catch (err) {
+      this.record(comp, 'Warning', 'CreateRevision', formatError(err));
+      throw err;
+    }
+    for (const rev of plan.update) {
+      try {
+        await this.o.client.patch(
+          refOf(rev),
+          {
+            type: 'merge',
+            patch: {
+              metadata: { resourceVersion: rev.metadata.resourceVersion, ownerReferences: rev.metadata.ownerReferences ?? [] },
+              spec: { revision: (rev.spec as { revision?: number }).revision },
+            },
+          },
+          { fieldManager: FieldOwner.Revision, ...opts },
+        );
+      } catch (err) {
+        throw wrap(err, 'cannot update CompositionRevision');
+      }
+    }
+    if (plan.create === undefined) return {};
+    try {
+      await this.o.client.create(plan.create, opts);
     } catch (err) {
       if (hasCode(err, 'KUBE_ALREADY_EXISTS')) return { requeue: true };
       throw wrap(err, 'cannot create CompositionRevision');
     }
     this.record(comp, 'Normal', 'CreateRevision', 'Created new revision');
     return {};
-  }
-
-  /** Adopt re-takes revisions of this Composition that have no controller (e.g. restored backups). */
-  private async adopt(comp: KubeObject, revs: KubeObject[], opts: { signal?: AbortSignal }): Promise<KubeObject[]> {
-    const out: KubeObject[] = [];
-    for (const r of revs) {
-      if (controllerOf(r) !== undefined) {
-        out.push(r);
-        continue;
-      }
-      const owners = [...(r.metadata.ownerReferences ?? []), asControllerRef(comp)];
-      try {
-        out.push(
-          await this.o.client.patch<KubeObject>(
-            refOf(r),
-            { type: 'merge', patch: { metadata: { resourceVersion: r.metadata.resourceVersion, ownerReferences: owners } } },
-            { fieldManager: FieldOwner.Revision, ...opts },
-          ),
-        );
-      } catch (err) {
-        throw wrap(err, 'cannot update CompositionRevision');
-      }
-    }
-    return out;
-  }
-
-  private async promote(rev: KubeObject, n: number, opts: { signal?: AbortSignal }): Promise<void> {
-    try {
-      await this.o.client.patch(
-        refOf(rev),
-        { type: 'merge', patch: { metadata: { resourceVersion: rev.metadata.resourceVersion }, spec: { revision: n } } },
-        { fieldManager: FieldOwner.Revision, ...opts },
-      );
-    } catch (err) {
-      throw wrap(err, 'cannot update CompositionRevision');
-    }
   }
 
   private record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {

@@ -1,8 +1,8 @@
 import { hasCode, type KubeObject } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
+import { xcrdRenderer } from '../../xcrd/renderer.ts';
 import { validate } from '../composition/reconciler.ts';
 import { withTrellisStatus } from './extensions.ts';
-import { fallbackCrds } from './fallback.ts';
 import { claimType, compositeType, xrdScope } from './xrd.ts';
 
 const xrd = (over: Record<string, unknown> = {}, apiVersion = 'apiextensions.crossplane.io/v1'): KubeObject => ({
@@ -14,7 +14,7 @@ const xrd = (over: Record<string, unknown> = {}, apiVersion = 'apiextensions.cro
     names: { kind: 'XDb', plural: 'xdbs' },
     claimNames: { kind: 'Db', plural: 'dbs' },
     versions: [
-      { name: 'v1alpha1', served: true, referenceable: false },
+      { name: 'v1alpha1', served: true, referenceable: false, schema: { openAPIV3Schema: { type: 'object' } } },
       {
         name: 'v1',
         served: true,
@@ -46,26 +46,26 @@ describe('XRD accessors', () => {
 
 describe('withTrellisStatus', () => {
   it('adds observedGeneration (defaulted) and pipelineResults to every version, keeping user fields', () => {
-    const crd = withTrellisStatus(fallbackCrds).composite(xrd());
+    const crd = withTrellisStatus(xcrdRenderer).composite(xrd());
     for (const v of (crd.spec as { versions: { schema: { openAPIV3Schema: { properties: { status: Record<string, unknown> } } } }[] })
       .versions) {
       const status = v.schema.openAPIV3Schema.properties.status;
       expect(status.default).toEqual({});
       expect(status.properties).toMatchObject({ observedGeneration: { type: 'integer', default: 0 }, pipelineResults: { type: 'array' } });
     }
-    const claim = withTrellisStatus(fallbackCrds).claim(xrd());
+    const claim = withTrellisStatus(xcrdRenderer).claim(xrd());
     expect(claim?.metadata.name).toBe('dbs.example.org');
   });
 
   it('reports invalid XRDs with the field at fault', () => {
     let err: unknown;
     try {
-      withTrellisStatus(fallbackCrds).composite({ ...xrd(), metadata: { name: 'wrong' } });
+      withTrellisStatus(xcrdRenderer).composite({ ...xrd(), metadata: { name: 'wrong' } });
     } catch (e) {
       err = e;
     }
     expect(hasCode(err, 'ENGINE_XRD_INVALID')).toBe(true);
-    expect((err as Error).message).toMatch(/^metadata\.name: Invalid value: "wrong"/);
+    expect((err as Error).message).toMatch(/^invalid CompositeResourceDefinition "wrong": metadata\.name: Invalid value: "wrong"/);
   });
 });
 
