@@ -3,7 +3,7 @@ import { type CAC, cac } from 'cac';
 import { registrars } from './commands/index.ts';
 import { trellisVersion } from './commands/version.ts';
 import { type CommandContext, ExitCode, type Output } from './context.ts';
-import { readProcessStdin } from './input/stdin.ts';
+import { readProcessStdin, StdinArg } from './input/stdin.ts';
 import { commandSpecs, renderHelp } from './ui/help.ts';
 
 /** ExitCodeFor maps an error code to a process exit code (docs/cli.md lists them). */
@@ -58,7 +58,7 @@ export async function main(argv: string[], io: Output = processOutput()): Promis
   });
   const version = trellisVersion();
   try {
-    cli.parse(['node', 'trellis', ...argv], { run: false });
+    cli.parse(['node', 'trellis', ...argv.map((a) => (a === '-' ? StdinArg : a))], { run: false });
     if (cli.options.help === true) {
       io.out(renderHelp(cli, version, cli.matchedCommand));
       return ExitCode.Ok;

@@ -4,6 +4,7 @@ import { registerCompletion } from './completion.ts';
 import { registerDependency } from './dependency.ts';
 import { registerFunction } from './function.ts';
 import { registerRender } from './render.ts';
+import { registerTest } from './test.ts';
 import { registerUp } from './up.ts';
 import { registerValidate } from './validate.ts';
 import { registerVersion } from './version.ts';
@@ -17,6 +18,7 @@ export const registrars: Registrar[] = [
   registerUp,
   registerRender,
   registerValidate,
+  registerTest,
   registerXpkg,
   registerDependency,
   registerFunction,

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseGoYamlDocuments } from '@trellis/engine';
 import { type KubeObject, TrellisError, wrap } from '@trellis/sdk';
+import { isStdinArg } from './stdin.ts';
 
 /**
  * Loading the YAML that `validate`, `plan` and `test` read: files, directories (walked
@@ -52,7 +53,7 @@ function usage(msg: string, cause?: unknown): TrellisError {
 
 /** LoadObjects reads every object from `path` (a file, a directory or `-`). */
 export async function loadObjects(path: string, opts: LoadOptions): Promise<LoadedObject[]> {
-  if (path === '-') {
+  if (isStdinArg(path)) {
     if (opts.readStdin === undefined) throw usage(`cannot read ${opts.what} from standard input here`);
     const text = await opts.readStdin();
     checkSize('<stdin>', Buffer.byteLength(text), opts);

@@ -1,5 +1,16 @@
 import { TrellisError } from '@trellis/sdk';
 
+/**
+ * StdinArg stands for a bare `-` argument (standard input): the option parser drops a bare `-`,
+ * so main() swaps it for this marker before parsing and the loaders read stdin when they see it.
+ */
+export const StdinArg = '\u0000stdin';
+
+/** IsStdinArg reports whether a path argument means standard input. */
+export function isStdinArg(path: string): boolean {
+  return path === '-' || path === StdinArg;
+}
+
 /** MaxStdinBytes bounds standard input: 32 MiB. */
 export const MaxStdinBytes = 32 * 1024 * 1024;
 

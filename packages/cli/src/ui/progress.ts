@@ -24,6 +24,8 @@ export interface Progress {
   run<T>(label: string, fn: (task: Task) => Promise<T>): Promise<T>;
   /** Line prints a line of text above the running task without disturbing it. */
   line(text: string): void;
+  /** Above runs `write` (e.g. a line to stdout) with the spinner line cleared, then redraws it. */
+  above(write: () => void): void;
   /** Stop ends any running task as interrupted and restores the cursor; idempotent. */
   stop(): void;
 }
@@ -70,6 +72,7 @@ export const silentProgress: Progress = {
   task: () => ({ update() {}, count() {}, succeed() {}, fail() {} }),
   run: (_label, fn) => fn({ update() {}, count() {}, succeed() {}, fail() {} }),
   line() {},
+  above: (write) => write(),
   stop() {},
 };
 
@@ -85,6 +88,10 @@ abstract class BaseProgress implements Progress {
   abstract task(label: string): Task;
   abstract line(text: string): void;
   abstract stop(): void;
+
+  above(write: () => void): void {
+    write();
+  }
 
   async run<T>(label: string, fn: (task: Task) => Promise<T>): Promise<T> {
     const t = this.task(label);
@@ -181,6 +188,12 @@ class TtyProgress extends BaseProgress {
 
   line(text: string): void {
     this.opts.write(`\r\x1b[2K${text}\n`);
+    this.draw();
+  }
+
+  override above(write: () => void): void {
+    if (this.current !== undefined) this.opts.write('\r\x1b[2K');
+    write();
     this.draw();
   }
 

@@ -1,11 +1,13 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { apiextensionsCrds } from '@trellis/engine';
-import { TrellisError } from '@trellis/sdk';
+import { FunctionRegistry } from '@trellis/functions';
+import { type KubeObject, TrellisError } from '@trellis/sdk';
 import { dockerConfigKeychain, FsContentCache, packageCrds, RegistryClient } from '@trellis/xpkg';
 import { defaultCacheDir } from '../commands/xpkg.ts';
 import type { CommandContext } from '../context.ts';
 import { type LoadedObject, loadObjects } from '../input/load.ts';
+import { isStdinArg } from '../input/stdin.ts';
 import { parseOutputFormat, toJson, toYaml } from '../ui/output.ts';
 import { progressFor } from '../ui/progress.ts';
 import { isPackageMeta, packageRefsOf, pullPackageSchemas } from './packages.ts';
@@ -46,7 +48,12 @@ export async function buildSchemas(
     if (isCrd(e.object)) schemas.addCrd(e.object, { kind: 'file', source: e.source });
     else if (isXrd(e.object)) schemas.addXrd(e.object, { kind: 'file', source: e.source });
   }
-  const refs = [...packageRefsOf(extensions.map((e) => e.object)), ...list(flags.package)];
+  const registry = new FunctionRegistry();
+  const builtin = (o: KubeObject): boolean =>
+    o.kind === 'Function' &&
+    registry.isBuiltin({ name: o.metadata.name ?? '', package: String((o.spec as { package?: unknown } | undefined)?.package ?? '') });
+  const refs = [...packageRefsOf(extensions.map((e) => e.object).filter((o) => !builtin(o))), ...list(flags.package)];
+  registry.close();
   const metas = extensions.map((e) => e.object).filter(isPackageMeta);
   let pulled: string[] = [];
   if (refs.length > 0 || metas.some((m) => Array.isArray((m.spec as Record<string, unknown> | undefined)?.dependsOn))) {
@@ -90,7 +97,7 @@ export async function runValidate(
   flags: ValidateFlags,
 ): Promise<number> {
   const format = parseOutputFormat(flags.output, Formats, 'text');
-  if (extensionsPath === '-' && resourcesPath === '-')
+  if (isStdinArg(extensionsPath) && isStdinArg(resourcesPath))
     throw new TrellisError('CLI_USAGE', 'cannot use standard input for both extensions and resources');
   const readStdin = ctx.io.readStdin;
   const load = (path: string, what: string) => loadObjects(path, { what, ...(readStdin === undefined ? {} : { readStdin }) });

@@ -134,7 +134,9 @@ export function checkObject(o: KubeObject, entry: SchemaEntry, old?: KubeObject)
       entry.schema.applyDefaults(oldObj);
     }
     for (const c of entry.schema.validate(obj, oldObj === undefined ? {} : { old: oldObj })) {
-      findings.push({ type: 'schema', field: c.field, reason: c.reason, message: c.field === '' ? c.message : `${c.field}: ${c.message}` });
+      const whole = c.field === '' || c.field === '<nil>';
+      const message = whole ? c.message.replace(/^Invalid value: null: /, '') : `${c.field}: ${c.message}`;
+      findings.push({ type: 'schema', field: whole ? '' : c.field, reason: c.reason, message });
     }
   } catch (err) {
     findings.push({ type: 'schema', field: '', reason: 'InternalError', message: `cannot validate: ${errorMessage(err)}` });
