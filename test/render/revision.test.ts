@@ -79,7 +79,15 @@ const edges: KubeObject[] = [
 
 describe('CompositionRevision hash matches upstream', () => {
   it('for every corpus Composition and the edge cases', async () => {
-    const comps = [...corpusCompositions(), ...edges];
+    // Legacy mode Resources Compositions are left out: upstream v2's API type cannot hold their
+    // templates (its hash ignores them); Trellis hashes them too (docs/compatibility.md).
+    const legacy = (c: KubeObject) => {
+      const spec = c.spec as Record<string, unknown>;
+      return spec.mode === 'Resources' || spec.pipeline === undefined;
+    };
+    const comps = [...corpusCompositions(), ...edges].filter(
+      (c) => !legacy(c) || (c.spec as Record<string, unknown>).resources === undefined,
+    );
     const answers = await askOracle(comps.map((c) => ({ op: 'hash', json: c })));
     const problems: string[] = [];
     comps.forEach((c, i) => {

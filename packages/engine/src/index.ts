@@ -124,3 +124,4 @@ export { xcrdRenderer } from './xcrd/renderer.ts';
 export { CompositeResourceScope, compositeSchemaOf, scopeOf } from './xcrd/scope.ts';
 export type { FieldError } from './xcrd/validate.ts';
 export { assertValidXrd, formatFieldError, validateXrd } from './xcrd/validate.ts';
+export { applyXrdDefaults } from './xcrd/defaults.ts';

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import {
+  applyXrdDefaults,
   type CompositeSchema,
   checkObservedResources,
   checkRenderInputs,
@@ -132,6 +133,7 @@ export async function renderObjects(input: RenderObjectsInput): Promise<JsonObje
   const timeoutMs = parseDuration(flags.timeout);
   const schema: CompositeSchema = input.xrd === undefined ? 'Modern' : compositeSchemaOf(input.xrd, xr);
   checkRenderInputs(xr, composition, schema);
+  if (input.xrd !== undefined) applyXrdDefaults(xr, input.xrd);
   const fns = input.functions;
   const observed: ObservedComposed[] = input.observed.map((r) => ({ resource: r }));
   const required = input.required;

@@ -42,8 +42,12 @@ describe('newCompositionRevision', () => {
     expect(r.spec).toEqual({ ...c.spec, revision: 3 });
   });
 
-  it('ignores fields the API type does not have when hashing', () => {
-    expect(compositionHash(comp({ resources: [{ name: 'x' }] }))).toBe(compositionHash(comp()));
+  it('ignores fields the API type does not have when hashing, but keeps legacy templates', () => {
+    expect(compositionHash(comp({ unknownField: [{ name: 'x' }] }))).toBe(compositionHash(comp()));
+    const legacy = (n: string) =>
+      comp({ mode: 'Resources', pipeline: undefined, resources: [{ name: n, base: { apiVersion: 'v1', kind: 'ConfigMap' } }] });
+    expect(compositionHash(legacy('a'))).not.toBe(compositionHash(legacy('b')));
+    expect((newCompositionRevision(legacy('a'), 1).spec as { resources: unknown[] }).resources).toHaveLength(1);
     expect(compositionHash(comp({ mode: 'Pipeline' }))).not.toBe(compositionHash(comp({ mode: undefined })));
   });
 });

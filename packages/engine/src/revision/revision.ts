@@ -167,8 +167,15 @@ export function typedCompositionSpec(spec: Obj): Obj {
   if (Array.isArray(spec.pipeline) && spec.pipeline.length > 0) out.pipeline = spec.pipeline.map((s) => typedStep(isObject(s) ? s : {}));
   if (typeof spec.writeConnectionSecretsToNamespace === 'string')
     out.writeConnectionSecretsToNamespace = spec.writeConnectionSecretsToNamespace;
+  // Legacy `mode: Resources` Compositions (Trellis converts them; upstream v2 cannot store them)
+  // keep what they compose, so that editing their templates makes a new revision.
+  if (spec.mode === 'Resources' || spec.pipeline === undefined) {
+    for (const f of LEGACY_FIELDS) if (spec[f] !== undefined && spec[f] !== null) out[f] = structuredClone(spec[f]);
+  }
   return out;
 }
+
+const LEGACY_FIELDS = ['resources', 'patchSets', 'environment'] as const;
 
 function typedStep(s: Obj): Obj {
   const out: Obj = { step: str(s.step), functionRef: { name: str(isObject(s.functionRef) ? s.functionRef.name : undefined) } };
