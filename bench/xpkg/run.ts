@@ -33,6 +33,7 @@ const { values } = parseArgs({
     crds: { type: 'string', default: '500' },
     repeat: { type: 'string', default: '3' },
     'skip-install': { type: 'boolean', default: false },
+    'skip-solver': { type: 'boolean', default: false },
   },
 });
 const P = Number(values.packages);
@@ -270,7 +271,7 @@ async function benchInstall(name: string, kubeconfigPath: string, ref: string): 
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-  await benchSolver();
+  if (values['skip-solver'] !== true) await benchSolver();
   const dir = await mkdtemp(join(tmpdir(), 'trellis-bench-xpkg-'));
   try {
     const built = await benchBuild(join(dir));

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { main } from '@trellis/cli';
-import { parseLockfile, RegistryClient } from '@trellis/xpkg';
+import { newPackageManager, parseLockfile, RegistryClient } from '@trellis/xpkg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientFor, realTarget } from '../harness/targets.ts';
 import { buildAndPush } from './support/packages.ts';
 import { type Registry, registryAvailable, startRegistry } from './support/registry.ts';
 
@@ -105,5 +106,45 @@ describe.runIf(have)('trellis xpkg and dependency commands', () => {
     expect(bad.out).toContain('asks for <v0.3.0');
     expect((await readdir(proj)).includes('trellis.lock')).toBe(true);
     reg = await startRegistry('anonymous');
+  });
+
+  it('installs a package object with trellis xpkg install', async () => {
+    const target = realTarget();
+    const kube = await clientFor(target);
+    try {
+      await newPackageManager({ client: kube }).reconcile(); // the pkg.crossplane.io CRDs
+      const r = await trellis(
+        [
+          'xpkg',
+          'install',
+          'provider',
+          `${reg.host}/cli/provider-a:v0.2.0`,
+          'cli-provider-a',
+          '--kubeconfig',
+          target.kubeconfigPath,
+          '-m',
+          '-r',
+          '3',
+        ],
+        dir,
+      );
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('provider.pkg.crossplane.io/cli-provider-a created');
+      const p = await kube.get<{ apiVersion: string; kind: string; metadata: { name?: string }; spec: Record<string, unknown> }>({
+        apiVersion: 'pkg.crossplane.io/v1',
+        kind: 'Provider',
+        name: 'cli-provider-a',
+      });
+      expect(p.spec).toMatchObject({
+        package: `${reg.host}/cli/provider-a:v0.2.0`,
+        revisionActivationPolicy: 'Manual',
+        revisionHistoryLimit: 3,
+      });
+      const bad = await trellis(['xpkg', 'install', 'widget', 'x.io/a:v1', '--kubeconfig', target.kubeconfigPath], dir);
+      expect(bad.code).toBe(2);
+      await kube.delete({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', name: 'cli-provider-a' });
+    } finally {
+      kube.close();
+    }
   });
 });
