@@ -86,3 +86,8 @@ export function isKubeNotFound(err: unknown): boolean {
 export function outcomeUnknown(err: unknown): boolean {
   return causeChain(err).some((e) => e instanceof TrellisError && e.details?.outcome === 'unknown');
 }
+
+/** IsKubeAlreadyExists reports whether an error is a Kubernetes 409 AlreadyExists. */
+export function isKubeAlreadyExists(err: unknown): boolean {
+  return causeChain(err).some((e) => e instanceof TrellisError && e.code === 'KUBE_ALREADY_EXISTS');
+}

@@ -6,7 +6,16 @@ export { cachedReader, desiredStateChanged, informerReader, startManagedControll
 export type { ManagedCrdOptions, Schema } from './crd.ts';
 export { credentialsSchema, managedResourceCrd, providerConfigCrd, providerConfigUsageCrd, referenceSchemas } from './crd.ts';
 export type { RetryHint } from './errors.ts';
-export { isKubeConflict, isKubeNotFound, outcomeUnknown, permanentError, RuntimeCode, retryAfterError, retryHintOf } from './errors.ts';
+export {
+  isKubeAlreadyExists,
+  isKubeConflict,
+  isKubeNotFound,
+  outcomeUnknown,
+  permanentError,
+  RuntimeCode,
+  retryAfterError,
+  retryHintOf,
+} from './errors.ts';
 export type { ProviderConfigRef, SecretRef } from './fields.ts';
 export {
   canonicalJson,

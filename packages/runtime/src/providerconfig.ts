@@ -12,7 +12,7 @@ import {
   type TrellisError,
   wrap,
 } from '@trellis/sdk';
-import { isKubeConflict, isKubeNotFound, permanentError, RuntimeCode } from './errors.ts';
+import { isKubeAlreadyExists, isKubeConflict, isKubeNotFound, permanentError, RuntimeCode } from './errors.ts';
 import { canonicalJson, providerConfigRefOf, statusOf } from './fields.ts';
 import { addFinalizer, removeFinalizer, wasDeleted } from './meta.ts';
 
@@ -89,11 +89,20 @@ export function apiUsageTracker(client: KubeClient, kinds: ProviderConfigKinds):
         },
       };
       try {
-        const existing = await client.getIfExists(ref, opts);
-        if (existing === undefined) {
+        // Create first: a new resource (the common case) costs one request.
+        let created = true;
+        try {
           await client.create(desired, opts);
-        } else if ((existing.providerConfigRef as { name?: string } | undefined)?.name !== pc) {
-          await client.update({ ...desired, metadata: { ...existing.metadata, ...desired.metadata } }, opts);
+        } catch (err) {
+          if (!isKubeAlreadyExists(err)) throw err;
+          created = false;
+        }
+        if (!created) {
+          const existing = await client.getIfExists(ref, opts);
+          if (existing === undefined) await client.create(desired, opts);
+          else if ((existing.providerConfigRef as { name?: string } | undefined)?.name !== pc) {
+            await client.update({ ...desired, metadata: { ...existing.metadata, ...desired.metadata } }, opts);
+          }
         }
         known.set(uid, pc);
       } catch (err) {
