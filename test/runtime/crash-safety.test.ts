@@ -32,7 +32,7 @@ describe.each(apiServerTargets())('crash safety (CI size) on $name', (target) =>
       kubeconfigPath: target.kubeconfigPath,
       pdns,
       am,
-      perKind: 25,
+      perKind: 20,
       createKills: 4,
       deleteKills: 2,
       prefix: uniqueName('crash'),
@@ -40,8 +40,8 @@ describe.each(apiServerTargets())('crash safety (CI size) on $name', (target) =>
     });
     console.log(JSON.stringify(report));
     expect(report.kills).toBe(6);
-    expect(report.zones).toEqual({ managed: 25, external: 25, duplicates: 0, leaked: [], missing: [] });
-    expect(report.silences).toEqual({ managed: 25, activeExternal: 25, duplicates: 0, leaked: [], missing: [] });
+    expect(report.zones).toEqual({ managed: 20, external: 20, duplicates: 0, leaked: [], missing: [] });
+    expect(report.silences).toEqual({ managed: 20, activeExternal: 20, duplicates: 0, leaked: [], missing: [] });
     expect(report.incomplete).toBe(0);
     expect(report.afterDelete).toEqual({ zones: 0, activeSilences: 0 });
   }, 600_000);
