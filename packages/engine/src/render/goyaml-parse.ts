@@ -100,7 +100,12 @@ function materialize(v: unknown, fail: (m: string) => TrellisError, budget: { no
   if (Array.isArray(v)) out = v.map((x) => materialize(x, fail, budget, path, depth + 1));
   else {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) o[k] = materialize(x, fail, budget, path, depth + 1);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const value = materialize(x, fail, budget, path, depth + 1);
+      // A `__proto__` key is data (Go keeps it): define it, since assigning would set the prototype.
+      if (k === '__proto__') Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+      else o[k] = value;
+    }
     out = o;
   }
   path.delete(v);
