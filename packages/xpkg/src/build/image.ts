@@ -174,6 +174,18 @@ export interface XpkgFileLimits {
   maxBytes?: number;
 }
 
+/** GunzipFile decompresses a gzipped .xpkg file; zlib errors become XPKG_TOO_LARGE or XPKG_INVALID_FILE. */
+function gunzipFile(buf: Buffer, max: number, file: string): Buffer {
+  try {
+    return gunzipSync(buf, { maxOutputLength: max });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new TrellisError('XPKG_TOO_LARGE', `${file}: decompresses to more than ${max} bytes`, { cause: err });
+    }
+    throw new TrellisError('XPKG_INVALID_FILE', `${file}: not a valid gzip stream`, { cause: err });
+  }
+}
+
 /**
  * ReadXpkgFile reads a `.xpkg` file (ours or crank's) back into an image. Layer annotations are
  * restored from the config labels, as crank's push does. Errors are `XPKG_INVALID_FILE`.
@@ -182,7 +194,8 @@ export function readXpkgFile(buf: Buffer, file = 'package.xpkg', opts: { flavour
   if (opts.maxBytes !== undefined && buf.length > opts.maxBytes) {
     throw new TrellisError('XPKG_TOO_LARGE', `${file}: larger than ${opts.maxBytes} bytes`);
   }
-  const entries = readTar(isGzip(buf) ? gunzipSync(buf, { maxOutputLength: Math.max(buf.length * 20, 64 << 20) }) : buf, {
+  // A corrupt or oversized gzip stream is a clean XPKG_BAD_TAR / XPKG_TOO_LARGE, not a zlib error.
+  const entries = readTar(isGzip(buf) ? gunzipFile(buf, Math.max(buf.length * 20, 64 << 20), file) : buf, {
     strict: true,
     what: file,
   });
