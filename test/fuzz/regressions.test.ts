@@ -1,0 +1,50 @@
+// Every crash or loss the fuzz suites found, as a regular test (the fuzz suite that found it is
+// named in each case). Crashes that kill the process run in a process of their own (cases.ts).
+import { gzipSync } from 'node:zlib';
+import { parseGoYamlDocuments } from '@trellis/engine';
+import { TrellisError } from '@trellis/sdk';
+import { readXpkgFile, writeTar } from '@trellis/xpkg';
+import { describe, expect, it } from 'vitest';
+import { parseObjects } from '../../packages/cli/src/input/load.ts';
+import { runCase } from './run-case.ts';
+
+describe('fuzz regressions: YAML (found by test/fuzz/yaml.test.ts)', () => {
+  it.each(['package', 'lockfile', 'goyaml', 'cli'])(
+    '%s: a stream nested 2,000 levels deep fails cleanly three times in a row (the package and lockfile parsers crashed the process with a V8 out-of-memory)',
+    async (parser) => {
+      const r = await runCase(`${parser}-deep`);
+      expect({ code: r.code, signal: r.signal }, `the parser process died:\n${r.stderr}`).toEqual({ code: 0, signal: null });
+      expect(r.lines).toHaveLength(3);
+      for (const l of r.lines) expect(l, JSON.stringify(l)).toMatchObject({ ok: false, clean: true });
+    },
+  );
+
+  it('keeps a `__proto__` key as data, and the object keeps its prototype (the key was dropped and became the prototype)', () => {
+    const [doc] = parseGoYamlDocuments('__proto__: {polluted: yes}\nb: 1', 'input') as [Record<string, unknown>];
+    expect(Object.keys(doc)).toEqual(['__proto__', 'b']);
+    expect(Object.getPrototypeOf(doc)).toBe(Object.prototype);
+    expect(doc.polluted).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(JSON.parse('{"__proto__": {"polluted": true}, "b": 1}'));
+    const [obj] = parseObjects('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  __proto__: hello\n', 'cm.yaml', {
+      what: 'resources',
+      requireKind: true,
+    });
+    expect(JSON.stringify(obj?.object)).toContain('"__proto__":"hello"');
+  });
+});
+
+describe('fuzz regressions: xpkg (found by test/fuzz/xpkg-tar.test.ts)', () => {
+  it('refuses a gzipped .xpkg with a corrupt stream as XPKG_INVALID_FILE (zlib\'s "incorrect data check" escaped as a plain Error)', () => {
+    const gz = gzipSync(writeTar([{ name: 'manifest.json', data: Buffer.from('[]') }]));
+    // The gzip trailer holds the CRC-32 of the data: flip one bit of it.
+    gz[gz.length - 8] = (gz[gz.length - 8] as number) ^ 1;
+    let err: unknown;
+    try {
+      readXpkgFile(gz, 'broken.xpkg');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TrellisError);
+    expect(err).toMatchObject({ code: 'XPKG_INVALID_FILE', message: 'broken.xpkg: not a valid gzip stream' });
+  });
+});
