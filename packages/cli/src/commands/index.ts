@@ -3,8 +3,10 @@ import type { CommandContext } from '../context.ts';
 import { registerCompletion } from './completion.ts';
 import { registerDependency } from './dependency.ts';
 import { registerFunction } from './function.ts';
+import { registerPlan } from './plan.ts';
 import { registerRender } from './render.ts';
 import { registerTest } from './test.ts';
+import { registerTrace } from './trace.ts';
 import { registerUp } from './up.ts';
 import { registerValidate } from './validate.ts';
 import { registerVersion } from './version.ts';
@@ -19,6 +21,8 @@ export const registrars: Registrar[] = [
   registerRender,
   registerValidate,
   registerTest,
+  registerPlan,
+  registerTrace,
   registerXpkg,
   registerDependency,
   registerFunction,

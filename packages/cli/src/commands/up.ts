@@ -5,7 +5,10 @@ import { startApiServer } from '@trellis/apiserver';
 import type { Logger } from '@trellis/sdk';
 import { TrellisError } from '@trellis/sdk';
 import type { CAC } from 'cac';
-import type { CommandContext } from '../context.ts';
+import { type CommandContext, ExitCode } from '../context.ts';
+import { progressFor } from '../ui/progress.ts';
+import { engineComponent, providerHostComponent } from '../up/components.ts';
+import { trellisVersion } from './version.ts';
 import { packageManagerComponent } from './xpkg-up.ts';
 
 /** UpContext is what each component `trellis up` starts receives. */
@@ -36,12 +39,21 @@ export interface UpComponent {
   start(ctx: UpContext): Promise<RunningComponent>;
 }
 
-export const upComponents: UpComponent[] = [packageManagerComponent];
+export const upComponents: UpComponent[] = [engineComponent, packageManagerComponent, providerHostComponent];
+
+/** What the progress display says while a component starts. */
+const componentLabels: Record<string, string> = {
+  engine: 'the composition engine',
+  'package-manager': 'the package manager',
+  'provider-host': 'the provider host',
+};
 
 export interface UpOptions {
   dataDir?: string;
   port?: number | string;
   host?: string;
+  /** WithExamples installs the demo platform (providers, example XRDs and Compositions). */
+  withExamples?: boolean;
 }
 
 /** DefaultDataDir is `$TRELLIS_DATA_DIR`, else `~/.trellis/data`. */
@@ -57,41 +69,84 @@ function parsePort(p: number | string | undefined): number {
   return n;
 }
 
-/** RunUp starts the API server and the components, prints one ready line, and runs until the signal aborts. */
+/**
+ * RunUp starts the API server and the components (a spinner per step on a terminal, plain lines
+ * otherwise), optionally installs the demo platform, prints one ready line on stdout, and runs
+ * until the signal aborts (Ctrl-C, SIGTERM); then it stops everything in reverse order and exits 0.
+ * Interrupted while starting, it stops what started and exits 130.
+ */
 export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<number> {
   const dataDir = resolve(opts.dataDir ?? defaultDataDir());
   const port = parsePort(opts.port);
-  const server = await startApiServer({ dataDir, port, host: opts.host ?? '127.0.0.1', log: ctx.log.with({ component: 'apiserver' }) });
+  const progress = progressFor(ctx.io);
+  const onAbort = (): void => progress.stop();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const server = await progress.run('starting the API server', () =>
+    startApiServer({ dataDir, port, host: opts.host ?? '127.0.0.1', log: ctx.log.with({ component: 'apiserver' }) }),
+  );
   const running: RunningComponent[] = [];
+  let ready = false;
   try {
     for (const c of upComponents) {
+      if (ctx.signal.aborted) break;
       running.push(
-        await c.start({
-          server,
-          kubeconfigPath: server.kubeconfigPath,
-          dataDir,
-          log: ctx.log.with({ component: c.name }),
-          signal: ctx.signal,
-        }),
+        await progress.run(`starting ${componentLabels[c.name] ?? c.name}`, () =>
+          c.start({
+            server,
+            kubeconfigPath: server.kubeconfigPath,
+            dataDir,
+            log: ctx.log.with({ component: c.name }),
+            signal: ctx.signal,
+          }),
+        ),
       );
     }
-    ctx.io.out(`trellis is up: KUBECONFIG=${server.kubeconfigPath} (${server.url})\n`);
-    if (!ctx.signal.aborted) await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+    if (opts.withExamples === true && !ctx.signal.aborted) {
+      const { installExamples } = await import('../up/examples.ts');
+      const { newKubeClient } = await import('@trellis/kube');
+      const client = await newKubeClient({ kubeconfigPath: server.kubeconfigPath, log: ctx.log, userAgent: 'trellis-up' });
+      try {
+        await installExamples({ client, dataDir, version: trellisVersion(), progress, signal: ctx.signal });
+      } finally {
+        client.close();
+      }
+    }
+    if (!ctx.signal.aborted) {
+      ready = true;
+      ctx.io.out(`trellis is up: KUBECONFIG=${server.kubeconfigPath} (${server.url})\n`);
+      ctx.io.err(nextSteps(server.kubeconfigPath, opts.withExamples === true));
+      await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+    }
     ctx.log.info('stopping');
   } finally {
-    for (const c of running.reverse()) await c.stop().catch((err: unknown) => ctx.log.info('component failed to stop', { error: err }));
-    await server.stop();
+    ctx.signal.removeEventListener('abort', onAbort);
+    const stopping = progressFor(ctx.io);
+    await stopping.run('stopping', async () => {
+      for (const c of running.reverse()) await c.stop().catch((err: unknown) => ctx.log.info('component failed to stop', { error: err }));
+      await server.stop();
+    });
   }
-  return 0;
+  return ready ? 0 : ExitCode.Interrupted;
+}
+
+function nextSteps(kubeconfig: string, examples: boolean): string {
+  const lines = ['', 'Next:', `  export KUBECONFIG=${kubeconfig}`];
+  if (examples) {
+    lines.push('  kubectl apply -f examples/multi-cluster-app/claim.yaml', '  trellis trace app/hello');
+  } else lines.push('  kubectl get crds', '  (restart with --with-examples to install the demo platform)');
+  lines.push('Press Ctrl-C to stop.', '');
+  return `${lines.join('\n')}\n`;
 }
 
 /** RegisterUp adds `trellis up`. */
 export function registerUp(cli: CAC, ctx: CommandContext, run: (fn: () => Promise<number>) => void): void {
   cli
-    .command('up', 'Start the embedded control plane (API server, and the engine, package manager and providers as they land)')
+    .command('up', 'Start the embedded control plane: API server, composition engine, package manager and provider host')
     .option('--data-dir <dir>', 'Where state, PKI, token and kubeconfig live (default: $TRELLIS_DATA_DIR or ~/.trellis/data)')
     .option('--port <port>', 'HTTPS port of the API server (0 picks a free one)', { default: 6443 })
     .option('--host <host>', 'Address to listen on', { default: '127.0.0.1' })
+    .option('--with-examples', 'Install the demo platform: providers, the example APIs and demo ProviderConfigs')
+    .example('trellis up --with-examples')
     .example('trellis up --data-dir ./state --port 0')
-    .action((opts: { dataDir?: string; port?: number | string; host?: string }) => run(() => runUp(ctx, opts)));
+    .action((opts: UpOptions) => run(() => runUp(ctx, opts)));
 }
