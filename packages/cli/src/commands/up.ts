@@ -13,8 +13,8 @@ import { packageManagerComponent } from './xpkg-up.ts';
 
 /** UpContext is what each component `trellis up` starts receives. */
 export interface UpContext {
-  /** Server is the running embedded API server. */
-  server: RunningApiServer;
+  /** Server is the running embedded API server; undefined with `--kubeconfig` (an existing API server). */
+  server?: RunningApiServer;
   /** KubeconfigPath points at the server (an admin bearer token over HTTPS). */
   kubeconfigPath: string;
   dataDir: string;
@@ -54,6 +54,12 @@ export interface UpOptions {
   host?: string;
   /** WithExamples installs the demo platform (providers, example XRDs and Compositions). */
   withExamples?: boolean;
+  /**
+   * Kubeconfig runs the controllers (engine, package manager, provider host) against an existing
+   * API server instead of starting the embedded one: "in a cluster" mode, and how the reliability
+   * campaign runs them as a process of their own.
+   */
+  kubeconfig?: string;
 }
 
 /** DefaultDataDir is `$TRELLIS_DATA_DIR`, else `~/.trellis/data`. */
@@ -81,9 +87,16 @@ export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<numbe
   const progress = progressFor(ctx.io);
   const onAbort = (): void => progress.stop();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  const server = await progress.run('starting the API server', () =>
-    startApiServer({ dataDir, port, host: opts.host ?? '127.0.0.1', log: ctx.log.with({ component: 'apiserver' }) }),
-  );
+  const server =
+    opts.kubeconfig === undefined
+      ? await progress.run('starting the API server', () =>
+          startApiServer({ dataDir, port, host: opts.host ?? '127.0.0.1', log: ctx.log.with({ component: 'apiserver' }) }),
+        )
+      : undefined;
+  const target =
+    server === undefined
+      ? { kubeconfigPath: resolve(opts.kubeconfig ?? ''), url: 'an existing API server' }
+      : { kubeconfigPath: server.kubeconfigPath, url: server.url };
   const running: RunningComponent[] = [];
   let ready = false;
   try {
@@ -92,8 +105,8 @@ export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<numbe
       running.push(
         await progress.run(`starting ${componentLabels[c.name] ?? c.name}`, () =>
           c.start({
-            server,
-            kubeconfigPath: server.kubeconfigPath,
+            ...(server === undefined ? {} : { server }),
+            kubeconfigPath: target.kubeconfigPath,
             dataDir,
             log: ctx.log.with({ component: c.name }),
             signal: ctx.signal,
@@ -104,7 +117,7 @@ export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<numbe
     if (opts.withExamples === true && !ctx.signal.aborted) {
       const { installExamples } = await import('../up/examples.ts');
       const { newKubeClient } = await import('@trellis/kube');
-      const client = await newKubeClient({ kubeconfigPath: server.kubeconfigPath, log: ctx.log, userAgent: 'trellis-up' });
+      const client = await newKubeClient({ kubeconfigPath: target.kubeconfigPath, log: ctx.log, userAgent: 'trellis-up' });
       try {
         await installExamples({ client, dataDir, version: trellisVersion(), progress, signal: ctx.signal });
       } finally {
@@ -113,8 +126,8 @@ export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<numbe
     }
     if (!ctx.signal.aborted) {
       ready = true;
-      ctx.io.out(`trellis is up: KUBECONFIG=${server.kubeconfigPath} (${server.url})\n`);
-      ctx.io.err(nextSteps(server.kubeconfigPath, opts.withExamples === true));
+      ctx.io.out(`trellis is up: KUBECONFIG=${target.kubeconfigPath} (${target.url})\n`);
+      ctx.io.err(nextSteps(target.kubeconfigPath, opts.withExamples === true));
       await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
     }
     ctx.log.info('stopping');
@@ -123,7 +136,7 @@ export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<numbe
     const stopping = progressFor(ctx.io);
     await stopping.run('stopping', async () => {
       for (const c of running.reverse()) await c.stop().catch((err: unknown) => ctx.log.info('component failed to stop', { error: err }));
-      await server.stop();
+      await server?.stop();
     });
   }
   return ready ? 0 : ExitCode.Interrupted;
@@ -146,7 +159,9 @@ export function registerUp(cli: CAC, ctx: CommandContext, run: (fn: () => Promis
     .option('--port <port>', 'HTTPS port of the API server (0 picks a free one)', { default: 6443 })
     .option('--host <host>', 'Address to listen on', { default: '127.0.0.1' })
     .option('--with-examples', 'Install the demo platform: providers, the example APIs and demo ProviderConfigs')
+    .option('--kubeconfig <path>', 'Run only the controllers (engine, package manager, provider host) against an existing API server')
     .example('trellis up --with-examples')
     .example('trellis up --data-dir ./state --port 0')
+    .example('trellis up --kubeconfig ~/.kube/config')
     .action((opts: UpOptions) => run(() => runUp(ctx, opts)));
 }
