@@ -12,6 +12,8 @@
 // steady state. Goals for Trellis: ≥3x faster to all Ready, ≤1/3 of the writes, ≤1/2 of the
 // memory, 0 writes in steady state.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,9 @@ const { values } = parseArgs({
     'steady-seconds': { type: 'string', default: bargs.quick ? '70' : '150' },
     concurrency: { type: 'string', default: '16' },
     'ready-timeout-minutes': { type: 'string', default: '90' },
+    // Runs: a JSON-lines file every finished run is appended to; runs already in it are reused,
+    // so a long campaign that stops half-way resumes where it was.
+    runs: { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -52,6 +57,8 @@ type EngineName = 'trellis' | 'crossplane';
 interface EngineRun {
   engine: EngineName;
   claims: number;
+  /** LoadAverage is the machine's 1-minute load average when the claims were created. */
+  loadAverage?: number;
   startSeconds: number;
   allReadySeconds: number;
   createSeconds: number;
@@ -187,6 +194,7 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
     await sleep(2000);
 
     const pids = running.pids();
+    const loadAverage = loadavg()[0] ?? 0;
     const before = await scrapeRequestTotals(client);
     const u0 = sumUsage(pids);
     const sampler = sampleUsage(() => pids);
@@ -228,6 +236,7 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
     const out: EngineRun = {
       engine,
       claims: n,
+      loadAverage,
       startSeconds,
       allReadySeconds: r.allReadySeconds,
       createSeconds: r.createSeconds,
@@ -269,14 +278,43 @@ const rec = recorder({
 });
 
 const results: EngineRun[] = [];
+const failures = new Map<string, string>();
+const previous: EngineRun[] =
+  values.runs !== undefined && existsSync(values.runs)
+    ? readFileSync(values.runs, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as EngineRun)
+    : [];
 for (const n of sizes) {
-  for (const e of engines) results.push(await runOne(e, n));
+  for (const e of engines) {
+    const reused = previous.find((r) => r.engine === e && r.claims === n);
+    if (reused !== undefined) {
+      log(`compare: ${e}, ${n} claims: reusing the run recorded in ${values.runs}`);
+      results.push(reused);
+      continue;
+    }
+    try {
+      const r = await runOne(e, n);
+      results.push(r);
+      if (values.runs !== undefined) appendFileSync(values.runs, `${JSON.stringify(r)}\n`);
+    } catch (err) {
+      // One engine failing at one size (e.g. not all Ready within the timeout) is a result too.
+      const msg = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+      failures.set(`${e}/${n}`, msg);
+      log(`compare: ${e}, ${n} claims: FAILED: ${msg}`);
+    }
+  }
 }
 
 for (const n of sizes) {
   const t = results.find((r) => r.engine === 'trellis' && r.claims === n);
   const x = results.find((r) => r.engine === 'crossplane' && r.claims === n);
   const group = `${n.toLocaleString('en-US')} claims × ${ComposedPerClaim} ConfigMaps`;
+  for (const e of engines) {
+    const f = failures.get(`${e}/${n}`);
+    if (f !== undefined) rec.note(`${e === 'trellis' ? 'Trellis' : peerName}, ${n} claims: did not complete: ${f}`);
+  }
   const main = t ?? x;
   if (main === undefined) continue;
   const only = t === undefined ? ' (Crossplane only)' : x === undefined ? ' (Trellis only)' : '';
@@ -308,7 +346,7 @@ for (const n of sizes) {
   for (const r of [t, x]) {
     if (r === undefined) continue;
     rec.note(
-      `${r.engine === 'trellis' ? 'Trellis' : peerName}, ${n} claims: started in ${r.startSeconds.toFixed(1)} s; creating the claims took ${r.createSeconds.toFixed(1)} s; ` +
+      `${r.engine === 'trellis' ? 'Trellis' : peerName}, ${n} claims: started in ${r.startSeconds.toFixed(1)} s; load average ${r.loadAverage?.toFixed(1) ?? 'unknown'} when the claims were created; creating them took ${r.createSeconds.toFixed(1)} s; ` +
         `writes to Ready: ${r.writesTop}; steady-state writes over ${steadySeconds} s: ${r.steadyTop}.`,
     );
   }

@@ -1,12 +1,11 @@
 // The Trellis composition engine as its own process, for the side-by-side benchmark (so that its
 // CPU time and memory are measured the same way as Crossplane core's): the engine with its
-// upstream-exact XRD→CRD renderer and revision factory and the built-in functions in-process,
-// against one API server. Prints "ready" once its informers have synced; stops on SIGTERM.
+// defaults (upstream's XRD→CRD generator, built-in functions in-process through the function
+// registry), against one API server. Prints "ready" once its informers have synced; stops on SIGTERM.
 //
 //   node --conditions=@trellis/source --import tsx bench/compare/trellis-engine.ts --kubeconfig FILE [--workers N]
 import { parseArgs } from 'node:util';
-import { compositionHash, newCompositionRevision, startEngine, xcrdRenderer } from '@trellis/engine';
-import { FunctionRegistry } from '@trellis/functions';
+import { registryFunctions, startEngine } from '@trellis/engine';
 import { newInformerFactory, newKubeClient } from '@trellis/kube';
 import { formatError, jsonLogger, nopLogger } from '@trellis/sdk';
 
@@ -17,13 +16,10 @@ if (values.kubeconfig === undefined) throw new Error('--kubeconfig is required')
 const log = values.debug ? jsonLogger((l) => process.stderr.write(`${l}\n`), { debug: true }) : nopLogger;
 const client = await newKubeClient({ kubeconfigPath: values.kubeconfig, userAgent: 'trellis-engine' });
 const informers = newInformerFactory(client, { log: log.with({ component: 'informers' }) });
-const registry = new FunctionRegistry();
 const engine = await startEngine({
   client,
   informers,
-  functions: { resolve: (name) => (registry.isBuiltin({ name }) ? registry.resolve({ name }) : undefined) },
-  crds: xcrdRenderer,
-  revisions: { hash: compositionHash, build: newCompositionRevision },
+  functions: registryFunctions(),
   log,
   ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
 });
