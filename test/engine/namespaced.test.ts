@@ -209,6 +209,70 @@ describe.each(apiServerTargets())('engine: v2 namespaced XRD on $name', (target)
     await waitGone(kube.client, { ...XRD, name: bad });
   });
 
+  it('runs a legacy mode: Resources Composition through the built-in patch-and-transform', async () => {
+    await kube.client.create(
+      fx.labelled({
+        ...COMP,
+        metadata: { name: 'legacy' },
+        spec: {
+          compositeTypeRef: xrType,
+          mode: 'Resources',
+          resources: [
+            {
+              name: 'settings',
+              base: { apiVersion: 'v1', kind: 'ConfigMap', data: { message: 'legacy' } },
+              patches: [
+                { fromFieldPath: 'spec.replicas', toFieldPath: 'data.replicas', transforms: [{ type: 'string', string: { fmt: '%v' } }] },
+              ],
+              // A ConfigMap has no Ready condition, which is what P&T checks by default.
+              readinessChecks: [{ type: 'None' }],
+            },
+          ],
+        },
+      }),
+    );
+    await kube.client.create(xr('old', { compositionRef: { name: 'legacy' } }, 4));
+    await waitForObject(kube.client, xrRef('old'), 'XR "old" to be Ready', (o) => isCurrentTrue(o, 'Ready') && isCurrentTrue(o, 'Synced'));
+    expect(dataOf(await settingsOf('old'))).toEqual({ message: 'legacy', replicas: '4' });
+  });
+
+  it('reports an XRD whose schema is invalid on its Established condition', async () => {
+    const bad = `xbadschemas.${group}`;
+    await kube.client.create(
+      fx.labelled({
+        apiVersion: 'apiextensions.crossplane.io/v2',
+        kind: 'CompositeResourceDefinition',
+        metadata: { name: bad },
+        spec: {
+          group,
+          names: { kind: 'XBadSchema', plural: 'xbadschemas' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              referenceable: true,
+              schema: {
+                openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'notatype' } } } } },
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const got = await waitForObject(
+      kube.client,
+      { ...XRD, name: bad },
+      'the XRD with a bad schema to report why',
+      (o) => condition(o, 'Established')?.status === 'False',
+    );
+    expect(condition(got, 'Established')).toMatchObject({ reason: 'InvalidDefinition' });
+    expect(condition(got, 'Established')?.message).toMatch(
+      /spec\.versions\[0\]\.schema\.openAPIV3Schema\.properties\[spec\]\.properties\[size\]\.type|notatype/,
+    );
+    await kube.client.delete({ ...XRD, name: bad });
+    await waitGone(kube.client, { ...XRD, name: bad });
+  });
+
   it('deletes the XRs before the XRD and its CRD go away', async () => {
     await kube.client.delete({ ...XRD, name: xrdName });
     await waitGone(kube.client, xrRef('one'));

@@ -1,4 +1,4 @@
-import { type FunctionRef, FunctionRegistry } from '@trellis/functions';
+import { type CompositionFunction, convertResourcesComposition, type FunctionRef, FunctionRegistry } from '@trellis/functions';
 import { type Informer, type InformerFactory, type KubeClient, newWorkQueue, type TypeRef } from '@trellis/kube';
 import { type EventRecorder, type KubeObject, type Logger, nopLogger, objectKey, TrellisError, wrap } from '@trellis/sdk';
 import { ClaimReconciler } from './controllers/claim/reconciler.ts';
@@ -27,7 +27,7 @@ import {
 import { newCircuitBreaker } from './controllers/runtime/circuit.ts';
 import { ComposedWatches } from './controllers/runtime/composed-watches.ts';
 import { ControllerManager, type QueueFactory } from './controllers/runtime/manager.ts';
-import { type EngineMetrics, instrumentKubeClient, newEngineMetrics } from './metrics/engine-metrics.ts';
+import { type EngineMetrics, instrumentFunction, instrumentKubeClient, newEngineMetrics } from './metrics/engine-metrics.ts';
 import type { LegacyConverter } from './render/pipeline.ts';
 import type { FunctionResolver } from './render/types.ts';
 import { newKubeEventRecorder } from './status/events.ts';
@@ -49,6 +49,16 @@ export function registryFunctions(
   };
   return { resolve, has: (name) => registry.isBuiltin({ name }) || remote(name) !== undefined };
 }
+
+/**
+ * ConvertLegacyRevision converts a legacy `mode: Resources` Composition or CompositionRevision
+ * into a Pipeline running the built-in patch-and-transform (the converter accepts Compositions;
+ * a revision has the same spec).
+ */
+export const convertLegacyRevision: LegacyConverter = (c) => {
+  const { composition } = convertResourcesComposition({ ...c, kind: 'Composition' });
+  return { ...(composition as KubeObject), kind: c.kind };
+};
 
 /** Functions the engine can call: a resolver for render, and a catalog for ValidPipeline. */
 export interface EngineFunctions {
@@ -73,7 +83,10 @@ export interface EngineOptions {
   events?: EventRecorder;
   /** Crds turns XRDs into CRDs (default: `xcrdRenderer`, upstream's generator; Trellis' status fields are added). */
   crds?: CrdRenderer;
-  /** ConvertLegacy converts `mode: Resources` Compositions (from @trellis/functions). */
+  /**
+   * ConvertLegacy converts `mode: Resources` Compositions and revisions to a pipeline (default:
+   * @trellis/functions' `convertResourcesComposition`, the built-in patch-and-transform).
+   */
   convertLegacy?: LegacyConverter;
   /** Composer overrides render() (tests). */
   composer?: (schema: 'Legacy' | 'Modern') => Composer;
@@ -114,6 +127,18 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const composed = new ComposedWatches(opts.informers, log);
   const crds = withTrellisStatus(opts.crds ?? xcrdRenderer);
   const has = opts.functions.has ?? ((n: string) => opts.functions.resolve(n) !== undefined);
+  // Every function call is timed in trellis_function_run_duration_seconds{function,result}.
+  const instrumented = new WeakMap<CompositionFunction, CompositionFunction>();
+  const resolveFunction: FunctionResolver = (name) => {
+    const fn = opts.functions.resolve(name);
+    if (fn === undefined) return undefined;
+    let wrapped = instrumented.get(fn);
+    if (wrapped === undefined) {
+      wrapped = instrumentFunction(fn, name, metrics);
+      instrumented.set(fn, wrapped);
+    }
+    return wrapped;
+  };
   const catalog: FunctionCatalog = { has };
 
   const selected = opts.selector === undefined ? {} : { labelSelector: opts.selector };
@@ -200,9 +225,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       opts.composer?.(schema) ??
       renderComposer({
         client,
-        functions: opts.functions.resolve,
+        functions: resolveFunction,
         schema,
-        ...(opts.convertLegacy === undefined ? {} : { convertLegacy: opts.convertLegacy }),
+        convertLegacy: opts.convertLegacy ?? convertLegacyRevision,
       });
     const reconciler = new CompositeReconciler({
       client,
