@@ -1,0 +1,138 @@
+import { type EventHandler, type Informer, type InformerFactory, newWorkQueue } from '@trellis/kube';
+import { type KubeObject, TrellisError } from '@trellis/sdk';
+import { describe, expect, it } from 'vitest';
+import { newEngineMetrics } from '../../metrics/engine-metrics.ts';
+import { newCircuitBreaker } from './circuit.ts';
+import { ComposedWatches } from './composed-watches.ts';
+import { newWriteMemory } from './fresh.ts';
+import { ControllerManager } from './manager.ts';
+
+describe('circuit breaker', () => {
+  it('opens after the burst, lets one event per second through, and closes after the open period', () => {
+    let t = 0;
+    const cb = newCircuitBreaker({ burst: 3, refillPerSecond: 1, openMs: 10_000, now: () => t });
+    expect([1, 2, 3].map(() => cb.allow('xr', 'ConfigMap a'))).toEqual([true, true, true]);
+    expect(cb.allow('xr', 'ConfigMap b')).toBe(false);
+    expect(cb.state('xr')).toEqual({ open: true, triggeredBy: 'ConfigMap b' });
+    t = 1000;
+    expect(cb.allow('xr', 'ConfigMap b')).toBe(true);
+    expect(cb.allow('xr', 'ConfigMap b')).toBe(false);
+    expect(cb.state('other').open).toBe(false);
+    t = 20_000;
+    expect(cb.state('xr').open).toBe(false);
+    expect(cb.allow('xr', 'ConfigMap b')).toBe(true);
+  });
+});
+
+describe('write memory', () => {
+  const obj = (rv: string, uid = 'u'): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'a', uid, resourceVersion: rv },
+  });
+  const cases = {
+    CacheBehind: { reason: 'an older cached object loses to what was written', cached: obj('5'), mine: obj('7'), want: '7' },
+    CacheCaughtUp: { reason: 'a cache that caught up wins (and the memory is dropped)', cached: obj('9'), mine: obj('7'), want: '9' },
+    Recreated: { reason: 'a re-created object (new UID) is never shadowed', cached: obj('3', 'v'), mine: obj('7'), want: '3' },
+    Absent: { reason: 'nothing cached yet: what was written', cached: undefined, mine: obj('7'), want: '7' },
+  };
+  describe.each(Object.entries(cases))('%s', (_n, tc) => {
+    it(tc.reason, () => {
+      const m = newWriteMemory();
+      m.remember('k', tc.mine);
+      expect(m.fresher('k', tc.cached)?.metadata.resourceVersion).toBe(tc.want);
+    });
+  });
+});
+
+/** A FakeInformer lets a test deliver events. */
+function fakeInformers(): InformerFactory & { deliver(obj: KubeObject): void; selectors: string[] } {
+  const handlers: EventHandler[] = [];
+  const selectors: string[] = [];
+  const inf: Informer = {
+    addHandler: (h) => {
+      handlers.push(h);
+      return () => {};
+    },
+    start: async () => {},
+    stop: () => {},
+    hasSynced: () => true,
+    get: () => undefined,
+    list: () => [],
+    lastSyncResourceVersion: () => '1',
+  };
+  return {
+    selectors,
+    informerFor: (_t, o) => {
+      selectors.push(o?.labelSelector ?? '');
+      return inf as never;
+    },
+    stopAll: () => {},
+    deliver: (obj) => {
+      for (const h of handlers) h.onUpdate?.(obj, obj);
+    },
+  };
+}
+
+describe('ComposedWatches', () => {
+  it('routes a composed resource to the XR that controls it, and only labelled objects are watched', async () => {
+    const informers = fakeInformers();
+    const w = new ComposedWatches(informers);
+    const got: string[] = [];
+    w.route({ apiVersion: 'example.org/v1', kind: 'XApp' }, { namespaced: true, enqueue: (k, source) => got.push(`${k} <- ${source}`) });
+    w.route({ apiVersion: 'example.org/v1', kind: 'XLegacy' }, { namespaced: false, enqueue: (k) => got.push(k) });
+    await w.ensure({ apiVersion: 'v1', kind: 'ConfigMap' });
+    expect(informers.selectors).toEqual(['crossplane.io/composite']);
+    const cm = (kind: string, controller = true): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'cm',
+        namespace: 'ns',
+        ownerReferences: [{ apiVersion: 'example.org/v2', kind, name: 'owner', uid: 'u', controller }],
+      },
+    });
+    informers.deliver(cm('XApp'));
+    informers.deliver(cm('XLegacy'));
+    informers.deliver(cm('XApp', false));
+    informers.deliver(cm('Other'));
+    expect(got).toEqual(['ns/owner <- ConfigMap ns/cm', 'owner']);
+  });
+});
+
+describe('ControllerManager', () => {
+  it('reconciles, requeues after a delay, backs off on errors, and counts each', async () => {
+    const metrics = newEngineMetrics();
+    const m = new ControllerManager({ newQueue: () => newWorkQueue({ baseDelayMs: 1, maxDelayMs: 5 }), metrics });
+    const count = new Map<string, number>();
+    const c = m.start({
+      name: 'test/things',
+      reconcile: async (key) => {
+        const n = (count.get(key) ?? 0) + 1;
+        count.set(key, n);
+        if (key === 'bad' && n <= 2) throw new TrellisError('ENGINE_TEST', 'boom');
+        if (key === 'conflict' && n <= 2) throw new TrellisError('KUBE_CONFLICT', 'stale');
+        if (key === 'later' && n === 1) return { requeueAfterMs: 1 };
+        return {};
+      },
+    });
+    for (const k of ['a', 'bad', 'conflict', 'later']) c.enqueue(k);
+    const deadline = Date.now() + 5_000;
+    while (!(count.get('bad') === 3 && count.get('conflict') === 3 && count.get('later') === 2) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await m.stopAll();
+    expect(Object.fromEntries(count)).toEqual({ a: 1, bad: 3, conflict: 3, later: 2 });
+    expect(metrics.reconciles.get({ controller: 'test/things', result: 'error' })).toBe(2);
+    expect(metrics.reconciles.get({ controller: 'test/things', result: 'requeue' })).toBe(3);
+    expect(metrics.reconciles.get({ controller: 'test/things', result: 'success' })).toBe(4);
+    expect(m.names()).toEqual([]);
+  });
+
+  it('refuses to start a controller twice', () => {
+    const m = new ControllerManager({ newQueue: () => newWorkQueue() });
+    m.start({ name: 'x', reconcile: async () => ({}) });
+    expect(() => m.start({ name: 'x', reconcile: async () => ({}) })).toThrow(/already running/);
+    void m.stopAll();
+  });
+});
