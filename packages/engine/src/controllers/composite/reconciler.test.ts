@@ -61,7 +61,12 @@ function setup(c: Composer): Env {
     status: { conditions: [{ type: 'ValidPipeline', status: 'True', reason: 'ValidPipeline' }] },
   });
   kube.put({ ...XR, metadata: { name: 'b', namespace: 'ns' }, spec: { size: 1 } });
-  const rec = new CompositeReconciler({
+  return { kube, rec: reconcilerFor(kube, c), xr: () => kube.peek({ ...XR, namespace: 'ns', name: 'b' }) as KubeObject };
+}
+
+/** ReconcilerFor makes a reconciler with no memory of earlier runs (a restarted engine). */
+function reconcilerFor(kube: FakeKube, c: Composer): CompositeReconciler {
+  return new CompositeReconciler({
     client: kube,
     xrType: XR,
     schema: 'Modern',
@@ -82,7 +87,6 @@ function setup(c: Composer): Env {
     random: () => 0.5,
     now: () => new Date('2026-01-01T00:00:00Z'),
   });
-  return { kube, rec, xr: () => kube.peek({ ...XR, namespace: 'ns', name: 'b' }) as KubeObject };
 }
 
 const cond = (xr: KubeObject, type: string) =>
@@ -148,10 +152,9 @@ describe('CompositeReconciler', () => {
 
   it('writes nothing when nothing changed even after a restart (no in-memory state)', async () => {
     for (let i = 0; i < 3; i++) await env.rec.reconcile('ns/b');
-    const fresh = setup(twoResources);
-    void fresh;
+    const restarted = reconcilerFor(env.kube, twoResources);
     env.kube.resetCalls();
-    await env.rec.reconcile('ns/b');
+    await restarted.reconcile('ns/b');
     expect(env.kube.writes()).toBe(0);
   });
 
