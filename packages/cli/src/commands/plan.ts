@@ -10,6 +10,7 @@ export function registerPlan(cli: CAC, ctx: CommandContext, run: (fn: () => Prom
       'Show what applying manifests would change on a live control plane (claims, XRs, composed resources), changing nothing',
     )
     .option('-o, --output <format>', 'text, json or yaml', { default: 'text' })
+    .option('--server-side', 'Plan `kubectl apply --server-side` (default: plain `kubectl apply`, a three-way merge)')
     .option('--field-manager <name>', 'Field manager the manifests would be applied with', { default: 'kubectl' })
     .option('--show-unchanged', 'Also list objects that would not change')
     .option('--show-secrets', 'Print Secret values in diffs')

@@ -2,6 +2,7 @@ import {
   type CompositeSchema,
   composedFieldManager,
   compositeSchemaOf,
+  decideApply,
   type FunctionResolver,
   type ObservedComposed,
   renderComposer,
@@ -50,6 +51,12 @@ export interface Change {
 export interface PlanOptions {
   /** FieldManager the manifests would be applied with (`kubectl apply --server-side` uses "kubectl"). */
   fieldManager: string;
+  /**
+   * ServerSide plans `kubectl apply --server-side` (a server-side apply as fieldManager); otherwise
+   * plain `kubectl apply`: a three-way JSON merge patch computed from the
+   * last-applied-configuration annotation (lists are replaced, removed fields are deleted).
+   */
+  serverSide?: boolean;
   functions: FunctionResolver;
   signal?: AbortSignal;
   /** ShowSecrets prints Secret values in diffs. */
@@ -223,7 +230,7 @@ async function planObject(ctx: Context, m: KubeObject): Promise<KubeObject | und
   }
   let after: KubeObject;
   try {
-    after = await ctx.client.apply(m, { fieldManager: ctx.opts.fieldManager, force: true, dryRun: true, ...call });
+    after = await dryRunApply(ctx, m, live, call);
   } catch (err) {
     const notServed = isNoKindMatch(err) || isNotFound(err);
     if (notServed && definedByManifests(ctx, m)) {
@@ -241,6 +248,62 @@ async function planObject(ctx: Context, m: KubeObject): Promise<KubeObject | und
   const diff = diffOf(live, after, ctx.opts.showSecrets === true);
   ctx.changes.push({ ...base, action: live === undefined ? 'create' : diff === '' ? 'unchanged' : 'update', diff });
   return after;
+}
+
+const LastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * ThreeWayPatch is what client-side `kubectl apply` sends for a custom resource: the manifest as a
+ * JSON merge patch, plus a null for every field the previous apply set (last-applied) that the
+ * manifest no longer has, plus the new last-applied annotation.
+ */
+export function threeWayPatch(manifest: KubeObject, lastApplied: unknown): Obj {
+  const deletions = (last: unknown, now: unknown): unknown => {
+    if (!isObj(last)) return undefined;
+    const out: Obj = {};
+    for (const [k, v] of Object.entries(last)) {
+      const n = isObj(now) ? now[k] : undefined;
+      if (n === undefined) out[k] = null;
+      else if (isObj(v) && isObj(n)) {
+        const d = deletions(v, n);
+        if (isObj(d) && Object.keys(d).length > 0) out[k] = d;
+      }
+    }
+    return out;
+  };
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (!isObj(a) || !isObj(b)) return b === undefined ? a : b;
+    const out: Obj = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = k in out ? merge(out[k], v) : v;
+    return out;
+  };
+  const body = merge(deletions(lastApplied, manifest) ?? {}, structuredClone(manifest)) as Obj;
+  const meta = isObj(body.metadata) ? body.metadata : {};
+  meta.annotations = { ...(isObj(meta.annotations) ? meta.annotations : {}), [LastAppliedAnnotation]: JSON.stringify(manifest) };
+  body.metadata = meta;
+  return body;
+}
+
+/** DryRunApply sends the manifest as `kubectl apply` (or `--server-side`) would, as a dry run. */
+async function dryRunApply(ctx: Context, m: KubeObject, live: KubeObject | undefined, call: { signal?: AbortSignal }): Promise<KubeObject> {
+  if (ctx.opts.serverSide === true) return ctx.client.apply(m, { fieldManager: ctx.opts.fieldManager, force: true, dryRun: true, ...call });
+  const manager = ctx.opts.fieldManager === 'kubectl' ? 'kubectl-client-side-apply' : ctx.opts.fieldManager;
+  if (live === undefined) {
+    const body = threeWayPatch(m, undefined) as KubeObject;
+    return ctx.client.create(body, { dryRun: true, fieldManager: manager, ...call });
+  }
+  let last: unknown;
+  const raw = live.metadata.annotations?.[LastAppliedAnnotation];
+  if (raw !== undefined) {
+    try {
+      last = JSON.parse(raw);
+    } catch {
+      // Documented expected case: kubectl ignores an unreadable last-applied annotation too.
+      last = undefined;
+    }
+  }
+  const patch = threeWayPatch(m, last);
+  return ctx.client.patch(refOf(live), { type: 'merge', patch }, { dryRun: true, fieldManager: manager, ...call });
 }
 
 function definedByManifests(ctx: Context, m: KubeObject): boolean {
@@ -419,11 +482,16 @@ async function planComposed(
       resource: d.name,
     };
     ctx.planned.add(key(d.resource));
+    const desired = structuredClone(d.resource);
+    delete desired.status;
+    const decision = decideApply(desired, before, { fieldManager: manager, hashAnnotation: true });
+    if (!decision.apply) {
+      ctx.changes.push({ ...base, action: 'unchanged', diff: '' });
+      continue;
+    }
     let after: KubeObject;
     try {
-      const body = structuredClone(d.resource);
-      delete body.status;
-      after = await ctx.client.apply(body, { fieldManager: manager, force: true, dryRun: true, ...call });
+      after = await ctx.client.apply(decision.body, { fieldManager: manager, force: true, dryRun: true, ...call });
     } catch (e) {
       const notServed = isNoKindMatch(e);
       ctx.changes.push({

@@ -12,6 +12,7 @@ import { type Change, type PlanResult, planManifests } from './plan.ts';
 export interface PlanFlags extends ConnectionFlags {
   output?: string;
   fieldManager?: string;
+  serverSide?: boolean;
   showUnchanged?: boolean;
   showSecrets?: boolean;
   exitCode?: boolean;
@@ -82,6 +83,7 @@ export async function runPlan(ctx: CommandContext, paths: string[], flags: PlanF
       try {
         return await planManifests(client, manifests, {
           fieldManager: flags.fieldManager ?? 'kubectl',
+          serverSide: flags.serverSide === true,
           functions: registryFunctions(registry).resolve,
           signal: ctx.signal,
           showSecrets: flags.showSecrets === true,

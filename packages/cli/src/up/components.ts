@@ -81,6 +81,13 @@ export const engineComponent = {
 export const providerHostComponent = {
   name: 'provider-host',
   async start(ctx: StartContext): Promise<{ stop(): Promise<void> }> {
+    // The package manager installs the pkg.crossplane.io CRDs as it starts; the host watches ProviderRevisions.
+    const client: Closable = await newKubeClient({ kubeconfigPath: ctx.kubeconfigPath, log: ctx.log, userAgent: 'trellis-up' });
+    try {
+      await waitEstablished(client, ['providerrevisions.pkg.crossplane.io'], ctx.signal);
+    } finally {
+      client.close?.();
+    }
     const host = await startEmbeddedProviderHost({ kubeconfigPath: ctx.kubeconfigPath, log: ctx.log, signal: ctx.signal });
     return { stop: () => host.stop() };
   },
