@@ -1,3 +1,3 @@
 export type { CommandContext, Output } from './context.ts';
 export { ExitCode } from './context.ts';
-export { exitCodeFor, main } from './main.ts';
+export { buildCli, editDistance, exitCodeFor, main } from './main.ts';

@@ -1,5 +1,6 @@
 import type { CAC } from 'cac';
 import type { CommandContext } from '../context.ts';
+import { registerBeta } from './beta.ts';
 import { registerCompletion } from './completion.ts';
 import { registerDependency } from './dependency.ts';
 import { registerFunction } from './function.ts';
@@ -26,6 +27,7 @@ export const registrars: Registrar[] = [
   registerXpkg,
   registerDependency,
   registerFunction,
+  registerBeta,
   registerCompletion,
   registerVersion,
 ];

@@ -1,0 +1,143 @@
+/**
+ * The CLI's own UX: every command's --help (on stdout, exit 0) has examples; unknown commands
+ * and flags are one line with a hint and exit 2; --debug adds stacks; shell completion scripts
+ * complete commands, actions, flags and -o values in a real bash.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { buildCli, type CommandContext } from '@trellis/cli';
+import { nopLogger } from '@trellis/sdk';
+import { afterAll, describe, expect, it } from 'vitest';
+import { trellis } from './cli.ts';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'trellis-help-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ctx: CommandContext = {
+  log: nopLogger,
+  io: { out: () => {}, err: () => {}, isTTY: false },
+  debug: false,
+  signal: new AbortController().signal,
+};
+const commands = buildCli(ctx).commands.map((c) => c.name.split(' ')[0] ?? '');
+
+describe('help', () => {
+  it('lists every command with its usage and the exit codes', async () => {
+    const r = await trellis(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of commands) expect(r.out).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    expect(r.out).toContain('Exit codes: 0 ok, 1 error, 2 usage, 3 findings');
+  });
+
+  describe.each(commands)('trellis %s --help', (c) => {
+    it('prints usage, options and examples on stdout', async () => {
+      const r = await trellis([c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe('');
+      expect(r.out).toContain(`Usage:\n  $ trellis ${c}`);
+      expect(r.out).toMatch(/Examples:\n {2}\S/);
+      expect(r.out).toContain('--debug');
+    });
+  });
+
+  it('prints the help on stderr and exits 2 without a command', async () => {
+    const r = await trellis([]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('Usage:');
+  });
+});
+
+describe('usage errors', () => {
+  const cases = {
+    Typo: {
+      reason: 'an unknown command suggests the close ones',
+      args: ['valdate'],
+      err: 'trellis: unknown command "valdate"; did you mean "validate"? (see "trellis --help")\n',
+    },
+    Unknown: {
+      reason: 'a command that does not exist',
+      args: ['frobnicate'],
+      err: 'trellis: unknown command "frobnicate" (see "trellis --help")\n',
+    },
+    UnknownFlag: {
+      reason: 'an unknown flag names the command whose help to read',
+      args: ['trace', 'app/x', '--frob'],
+      err: 'trellis: Unknown option "--frob" (see "trellis trace --help")\n',
+    },
+    MissingArg: {
+      reason: 'a missing argument',
+      args: ['validate', 'x.yaml'],
+      err: 'trellis: missing required args for command "validate <extensions> <resources>" (see "trellis validate --help")\n',
+    },
+    BadShell: {
+      reason: 'an unsupported shell',
+      args: ['completion', 'powershell'],
+      err: 'trellis: unsupported shell "powershell": want one of bash, zsh, fish\n',
+    },
+  };
+  describe.each(Object.entries(cases))('%s', (_name, tc) => {
+    it(tc.reason, async () => {
+      const r = await trellis(tc.args);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(tc.err);
+    });
+  });
+
+  it('prints the stack of every error in the chain under --debug', async () => {
+    const r = await trellis(['validate', join(dir, 'none.yaml'), join(dir, 'none.yaml'), '--debug']);
+    expect(r.code).toBe(2);
+    const lines = r.err.split('\n');
+    expect(lines[0]).toMatch(/^trellis: cannot read extensions from ".*none.yaml": no such file or directory$/);
+    expect(r.err).toMatch(/\n {4}at /);
+  });
+
+  it('prints the version', async () => {
+    const r = await trellis(['--version']);
+    expect(r.out).toMatch(/^trellis \d+\.\d+\.\d+\n$/);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('shell completion', () => {
+  const complete = async (words: string[]): Promise<string[]> => {
+    const script = join(dir, 'trellis.bash');
+    writeFileSync(script, (await trellis(['completion', 'bash'])).out);
+    const quoted = words.map((w) => `'${w}'`).join(' ');
+    const { stdout } = await run(
+      'bash',
+      ['-c', `source '${script}'; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _trellis; printf '%s\\n' "\${COMPREPLY[@]}"`],
+      {
+        cwd: dir,
+      },
+    );
+    return stdout.split('\n').filter((l) => l !== '');
+  };
+
+  it('completes command names', async () => {
+    expect(await complete(['trellis', 'va'])).toEqual(['validate']);
+    expect(await complete(['trellis', 't'])).toEqual(['test', 'trace']);
+  });
+  it('completes actions and flags of a command', async () => {
+    expect(await complete(['trellis', 'xpkg', 'p'])).toEqual(['push', 'pull']);
+    expect(await complete(['trellis', 'trace', 'app/x', '--show-c'])).toEqual(['--show-connection-secrets']);
+  });
+  it('completes -o values for commands whose -o is a format, and files for xpkg -o', async () => {
+    expect(await complete(['trellis', 'trace', 'app/x', '-o', 'd'])).toEqual(['dot']);
+    writeFileSync(join(dir, 'pkg.xpkg'), '');
+    expect(await complete(['trellis', 'xpkg', 'build', '-o', 'pkg'])).toEqual(['pkg.xpkg']);
+  });
+  it('writes zsh and fish scripts for every command', async () => {
+    const zsh = (await trellis(['completion', 'zsh'])).out;
+    const fish = (await trellis(['completion', 'fish'])).out;
+    expect(zsh.startsWith('#compdef trellis\n')).toBe(true);
+    for (const c of commands) {
+      expect(zsh).toContain(`    ${c})\n`);
+      expect(fish).toContain(`complete -c trellis -n "not __fish_seen_subcommand_from `);
+      expect(fish).toContain(` -a ${c} -d `);
+    }
+  });
+});
