@@ -238,12 +238,12 @@ export class RegistryClient {
         ref,
         digest: top.digest,
         manifestDigest: top.digest,
-        manifest: parseJson<Manifest>(top.bytes, `manifest "${formatReference(ref)}"`),
+        manifest: parseManifest(top.bytes, `manifest "${formatReference(ref)}"`),
         manifestBytes: top.bytes,
         mediaType: top.mediaType,
       };
     }
-    const index = parseJson<Index>(top.bytes, `index "${formatReference(ref)}"`);
+    const index = parseIndex(top.bytes, `index "${formatReference(ref)}"`);
     if (!Array.isArray(index.manifests) || index.manifests.length === 0)
       throw new OciError(OciCode.BadResponse, `index "${formatReference(ref)}" lists no manifests`);
     const child = index.manifests.find(
@@ -265,7 +265,7 @@ export class RegistryClient {
       ref,
       digest: top.digest,
       manifestDigest: m.digest,
-      manifest: parseJson<Manifest>(m.bytes, `manifest ${m.digest}`),
+      manifest: parseManifest(m.bytes, `manifest ${m.digest}`),
       manifestBytes: m.bytes,
       mediaType: m.mediaType,
     };
@@ -721,6 +721,59 @@ function registryError(body: string): string {
     // Documented expected case: not every error body is JSON.
     return '';
   }
+}
+
+// What a registry sends is untrusted: manifests and indexes are checked field by field before use
+// (a missing or malformed field is OCI_BAD_RESPONSE naming it, never a TypeError later on).
+const DigestGrammar = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function badField(what: string, field: string, want: string): OciError {
+  return new OciError(OciCode.BadResponse, `${what}: ${field}: want ${want}`);
+}
+
+function checkStrings(v: unknown, what: string, field: string): void {
+  if (v === undefined) return;
+  if (!isRecord(v) || Object.values(v).some((x) => typeof x !== 'string')) throw badField(what, field, 'an object of strings');
+}
+
+function checkDescriptor(d: unknown, what: string, field: string): Descriptor {
+  if (!isRecord(d)) throw badField(what, field, 'a descriptor object');
+  if (typeof d.mediaType !== 'string') throw badField(what, `${field}.mediaType`, 'a string');
+  if (typeof d.digest !== 'string' || !DigestGrammar.test(d.digest)) throw badField(what, `${field}.digest`, 'a digest (algorithm:hex)');
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
+    throw badField(what, `${field}.size`, 'a non-negative integer');
+  checkStrings(d.annotations, what, `${field}.annotations`);
+  if (d.platform !== undefined) {
+    const p = d.platform;
+    if (!isRecord(p) || typeof p.os !== 'string' || typeof p.architecture !== 'string')
+      throw badField(what, `${field}.platform`, 'an object with os and architecture');
+  }
+  return d as unknown as Descriptor;
+}
+
+/** ParseManifest reads an image manifest and checks the fields the client uses. */
+function parseManifest(bytes: Buffer, what: string): Manifest {
+  const m = parseJson<unknown>(bytes, what);
+  if (!isRecord(m)) throw badField(what, 'manifest', 'a JSON object');
+  checkDescriptor(m.config, what, 'config');
+  if (!Array.isArray(m.layers)) throw badField(what, 'layers', 'a list of descriptors');
+  for (const [i, l] of m.layers.entries()) checkDescriptor(l, what, `layers[${i}]`);
+  checkStrings(m.annotations, what, 'annotations');
+  return m as unknown as Manifest;
+}
+
+/** ParseIndex reads an image index and checks the fields the client uses. */
+function parseIndex(bytes: Buffer, what: string): Index {
+  const x = parseJson<unknown>(bytes, what);
+  if (!isRecord(x)) throw badField(what, 'index', 'a JSON object');
+  if (!Array.isArray(x.manifests)) throw badField(what, 'manifests', 'a list of descriptors');
+  for (const [i, d] of x.manifests.entries()) checkDescriptor(d, what, `manifests[${i}]`);
+  checkStrings(x.annotations, what, 'annotations');
+  return x as unknown as Index;
 }
 
 function parseJson<T>(bytes: Buffer, what: string): T {
