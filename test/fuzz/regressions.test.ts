@@ -3,10 +3,11 @@
 import { gzipSync } from 'node:zlib';
 import { parseGoYamlDocuments } from '@trellis/engine';
 import { TrellisError } from '@trellis/sdk';
-import { readXpkgFile, writeTar } from '@trellis/xpkg';
+import { fetchPackage, MediaType, OciError, RegistryClient, readXpkgFile, sha256, writeTar } from '@trellis/xpkg';
 import { describe, expect, it } from 'vitest';
 import { parseObjects } from '../../packages/cli/src/input/load.ts';
 import { runCase } from './run-case.ts';
+import { useStubRegistry } from './stub-registry.ts';
 
 describe('fuzz regressions: YAML (found by test/fuzz/yaml.test.ts)', () => {
   it.each(['package', 'lockfile', 'goyaml', 'cli'])(
@@ -46,5 +47,55 @@ describe('fuzz regressions: xpkg (found by test/fuzz/xpkg-tar.test.ts)', () => {
     }
     expect(err).toBeInstanceOf(TrellisError);
     expect(err).toMatchObject({ code: 'XPKG_INVALID_FILE', message: 'broken.xpkg: not a valid gzip stream' });
+  });
+});
+
+describe('fuzz regressions: OCI (found by test/fuzz/oci.test.ts)', () => {
+  const reg = useStubRegistry();
+  const client = new RegistryClient({ retry: { attempts: 1, baseDelayMs: 1 } });
+  const config = Buffer.from('{}');
+  const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+  const fetchOutcome = async (): Promise<unknown> => {
+    try {
+      await fetchPackage(client, `${reg.host()}/fuzz/pkg:v1`);
+      return undefined;
+    } catch (err) {
+      return err;
+    }
+  };
+
+  it('refuses an index with a null entry as OCI_BAD_RESPONSE (pullImage threw "Cannot read properties of null")', async () => {
+    reg.clear();
+    reg.put('v1', { bytes: json({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [null] }), contentType: MediaType.OciIndex });
+    const err = await fetchOutcome();
+    expect(err).toBeInstanceOf(OciError);
+    expect(err).toMatchObject({ code: 'OCI_BAD_RESPONSE', message: expect.stringContaining('manifests[0]: want a descriptor object') });
+  });
+
+  it('refuses a manifest whose layers are not a list as OCI_BAD_RESPONSE (extraction threw "manifest.layers.filter is not a function")', async () => {
+    reg.clear();
+    reg.state.blobs.set(sha256(config), config);
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { mediaType: MediaType.OciConfig, digest: sha256(config), size: config.length },
+      layers: { not: 'a list' },
+    };
+    reg.put('v1', { bytes: json(manifest), contentType: MediaType.OciManifest });
+    const err = await fetchOutcome();
+    expect(err).toBeInstanceOf(OciError);
+    expect(err).toMatchObject({ code: 'OCI_BAD_RESPONSE', message: expect.stringContaining('layers: want a list of descriptors') });
+  });
+
+  it('refuses a descriptor whose digest could walk the URL path (../) before any request is made for it', async () => {
+    reg.clear();
+    const manifest = {
+      schemaVersion: 2,
+      config: { mediaType: MediaType.OciConfig, digest: '../../../v2/other/manifests/x', size: 2 },
+      layers: [],
+    };
+    reg.put('v1', { bytes: json(manifest), contentType: MediaType.OciManifest });
+    const err = await fetchOutcome();
+    expect(err).toMatchObject({ code: 'OCI_BAD_RESPONSE', message: expect.stringContaining('config.digest: want a digest') });
   });
 });
