@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { newKubeClient } from '@trellis/kube';
 import type { Logger } from '@trellis/sdk';
 import { formatError, jsonLogger } from '@trellis/sdk';
+import { kubeEventRecorder } from './events.ts';
 import { kubeMachinery } from './machinery.ts';
 import { parseDuration } from './meta.ts';
 import { defaultPollOptions } from './poll.ts';
@@ -77,6 +78,10 @@ export async function runProviderProcess(def: ProviderDefinition, env: NodeJS.Pr
   // Every in-flight provider call listens on this signal: one per worker, per kind.
   setMaxListeners(0, stop.signal);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
+  // A provider must not outlive its host: when the host dies (SIGKILL, a crash) the IPC channel
+  // closes, and an orphan left running would reconcile the same resources as the process the
+  // restarted host spawns (duplicate external resources for server-assigned ids).
+  if (process.send !== undefined) process.once('disconnect', () => stop.abort());
   try {
     const client = await newKubeClient({
       ...(settings.kubeconfigPath === undefined ? {} : { kubeconfigPath: settings.kubeconfigPath }),
@@ -88,6 +93,7 @@ export async function runProviderProcess(def: ProviderDefinition, env: NodeJS.Pr
       client,
       machinery,
       log,
+      events: kubeEventRecorder(client, { component: `trellis/${def.name}`, log }),
       workers: settings.workers,
       installCrds: settings.installCrds,
       reconciler: {
