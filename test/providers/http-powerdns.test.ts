@@ -91,6 +91,13 @@ describe.each(apiServerTargets())('provider-http with PowerDNS on $name', (targe
       rrsets: [{ ttl: 300, records: [{ content: '192.0.2.10' }] }],
     });
 
+    // Events say what happened, as upstream's do.
+    const events = await client.list(
+      { apiVersion: 'v1', kind: 'Event' },
+      { namespace: 'default', fieldSelector: `involvedObject.name=${z}` },
+    );
+    expect(events.items.map((e) => (e as { reason?: string }).reason)).toContain('CreatedExternalResource');
+
     // The usage of the ProviderConfig is tracked.
     const usages = await client.list(
       { apiVersion: 'http.trellis.io/v1alpha1', kind: 'ProviderConfigUsage' },

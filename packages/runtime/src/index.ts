@@ -16,6 +16,7 @@ export {
   retryAfterError,
   retryHintOf,
 } from './errors.ts';
+export { kubeEventRecorder } from './events.ts';
 export type { ProviderConfigRef, SecretRef } from './fields.ts';
 export {
   canonicalJson,
