@@ -5,7 +5,7 @@
 // leaked external resource, and deleting everything (with more kills) must leave nothing behind.
 import { spawn } from 'node:child_process';
 import type { KubeClient } from '@trellis/kube';
-import { Annotation, externalCreateIncomplete, newSupervisor, ProcessState } from '@trellis/runtime';
+import { Annotation, externalCreateIncomplete, isKubeNotFound, newSupervisor, ProcessState } from '@trellis/runtime';
 import type { KubeObject } from '@trellis/sdk';
 import type { Alertmanager, PowerDns } from '../infra/services/services.ts';
 import { conditionOf, isReadyAndSynced, providerBin, secretData } from './helpers.ts';
@@ -236,7 +236,12 @@ export async function runCrashScenario(o: CrashOptions): Promise<CrashReport> {
     return report;
   } finally {
     await sup.stop();
-    await client.delete({ apiVersion: 'http.trellis.io/v1alpha1', kind: 'ProviderConfig', name: pcDns }).catch(() => undefined);
-    await client.delete({ apiVersion: 'http.trellis.io/v1alpha1', kind: 'ProviderConfig', name: pcAm }).catch(() => undefined);
+    for (const name of [pcDns, pcAm]) {
+      try {
+        await client.delete({ apiVersion: 'http.trellis.io/v1alpha1', kind: 'ProviderConfig', name });
+      } catch (err) {
+        if (!isKubeNotFound(err)) throw err;
+      }
+    }
   }
 }

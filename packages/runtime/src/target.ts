@@ -45,6 +45,7 @@ export function newTargetClients(opts: { log?: Logger; max?: number } = {}): Tar
       return c;
     },
     close() {
+      // A client that failed to load has nothing to close.
       for (const c of clients.values()) c.then((x) => x.close()).catch(() => undefined);
       clients.clear();
     },
