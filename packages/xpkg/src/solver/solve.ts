@@ -50,22 +50,6 @@ export interface Domain {
   full: bigint;
 }
 
-function popcount(x: bigint): number {
-  if (x < 0x100000000n) {
-    let v = Number(x);
-    v -= (v >>> 1) & 0x55555555;
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-  }
-  let n = 0;
-  let v = x;
-  while (v > 0n) {
-    v &= v - 1n;
-    n++;
-  }
-  return n;
-}
-
 function intersect(a: Term, b: Term, full: bigint): Term {
   if (a.positive && b.positive) return { pkg: a.pkg, positive: true, set: a.set & b.set };
   if (a.positive) return { pkg: a.pkg, positive: true, set: a.set & ~b.set & full };
@@ -136,6 +120,20 @@ class DecisionQueue {
   }
 }
 
+/**
+ * Urgency orders decisions: a package with no allowed version left (an immediate conflict), then
+ * one with exactly one (a pin), then every other package in the order it was discovered, which is
+ * breadth-first from the requirements (uv's priorities: singletons first, then discovery order).
+ * Dependents are thereby decided before their dependencies, whose windows they narrow; deciding
+ * the package with the fewest versions first instead walks the graph depth-first and makes a
+ * conflict deep in one subtree undo every subtree decided since (4.5x more decisions on the
+ * benchmark's graph with bad releases).
+ */
+function urgency(set: bigint): number {
+  if (set === 0n) return 0;
+  return (set & (set - 1n)) === 0n ? 1 : 2;
+}
+
 function less(a: [number, number, string], b: [number, number, string]): boolean {
   return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }
@@ -153,7 +151,7 @@ class Solver {
 
   private enqueue(pkg: string, t: Term): void {
     this.pending.add(pkg);
-    this.queue.push([popcount(t.set), this.order(pkg), pkg]);
+    this.queue.push([urgency(t.set), this.order(pkg), pkg]);
   }
   private readonly acc = new Map<string, Term>();
   private readonly decisions = new Map<string, number>();
@@ -476,7 +474,7 @@ class Solver {
       const [count, , pkg] = e;
       if (!this.pending.has(pkg) || this.decisions.has(pkg)) continue;
       const a = this.acc.get(pkg);
-      if (a === undefined || !a.positive || popcount(a.set) !== count) continue;
+      if (a === undefined || !a.positive || urgency(a.set) !== count) continue;
       return pkg;
     }
   }
