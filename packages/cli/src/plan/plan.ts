@@ -332,6 +332,9 @@ function roleOf(ctx: Context, m: KubeObject): Role | undefined {
   return undefined;
 }
 
+/** PlaceholderUid stands for the uid a new XR will get. */
+const PlaceholderUid = '00000000-0000-0000-0000-000000000000';
+
 /** ClaimOnlyFields stay on the claim; everything else in its spec flows to its XR. */
 const ClaimOnlyFields = ['resourceRef', 'writeConnectionSecretToRef', 'compositeDeletePolicy'];
 
@@ -369,8 +372,10 @@ async function desiredXr(
     name: applied.metadata.name ?? '',
     namespace: applied.metadata.namespace ?? 'default',
   };
+  const xrName = `${applied.metadata.name ?? 'claim'}-xxxxx`;
   const labels = {
     ...(applied.metadata.labels ?? {}),
+    'crossplane.io/composite': xrName,
     'crossplane.io/claim-name': applied.metadata.name ?? '',
     'crossplane.io/claim-namespace': applied.metadata.namespace ?? 'default',
   };
@@ -385,7 +390,8 @@ async function desiredXr(
   const xr: KubeObject = {
     apiVersion,
     kind,
-    metadata: { name: `${applied.metadata.name ?? 'claim'}-xxxxx`, generateName: `${applied.metadata.name ?? 'claim'}-`, labels },
+    // The API server assigns the name and uid on creation; placeholders let the pipeline run.
+    metadata: { name: xrName, generateName: `${applied.metadata.name ?? 'claim'}-`, uid: PlaceholderUid, labels },
     spec: { ...flowing, claimRef },
   };
   return {
