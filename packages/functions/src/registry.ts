@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { TrellisError } from '@trellis/sdk';
 import { AutoReady } from './auto-ready/function.ts';
+import { deepClone } from './clone.ts';
 import { EnvironmentConfigs } from './environment-configs/function.ts';
 import { FnErrorCode } from './errors.ts';
 import { GoTemplating } from './go-templating/function.ts';
@@ -156,11 +157,11 @@ export class Memoized implements CompositionFunction {
       this.hits++;
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return withTag(structuredClone(hit), req.meta?.tag);
+      return withTag(deepClone(hit), req.meta?.tag);
     }
     this.misses++;
     const rsp = await this.inner.run(req, opts);
-    this.cache.set(key, structuredClone(rsp));
+    this.cache.set(key, deepClone(rsp));
     if (this.cache.size > this.max) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);

@@ -1,12 +1,13 @@
 /** Helpers that build responses the way function-sdk-go's response package does. */
+import { deepClone } from './clone.ts';
 import type { Result, RunFunctionRequest, RunFunctionResponse } from './protocol/types.ts';
 
 /** ResponseTo starts a response: the request's tag, the TTL, and its desired state and context. */
 export function responseTo(req: RunFunctionRequest, ttlSeconds: number): RunFunctionResponse {
   const rsp: RunFunctionResponse = { meta: { ttlSeconds } };
   if (req.meta?.tag !== undefined) rsp.meta = { tag: req.meta.tag, ttlSeconds };
-  if (req.desired !== undefined) rsp.desired = structuredClone(req.desired);
-  if (req.context !== undefined) rsp.context = structuredClone(req.context);
+  if (req.desired !== undefined) rsp.desired = deepClone(req.desired);
+  if (req.context !== undefined) rsp.context = deepClone(req.context);
   return rsp;
 }
 

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GoError } from '../errors.ts';
-import { expandWildcards, getValue, type JsonMap, mergeValue, parse, setValue } from './fieldpath.ts';
+import { GoInt, toPlainJson } from '../gofmt/values.ts';
+import { expandWildcards, getValue, type JsonMap, mergeValue, parse, setValue, toValidJson } from './fieldpath.ts';
 
 describe('parse', () => {
   const cases: Record<string, { reason: string; path: string; want?: unknown; err?: string }> = {
@@ -164,5 +166,72 @@ describe('expandWildcards', () => {
   });
   it('returns nothing through a missing array', () => {
     expect(expandWildcards({}, 'rules[*].port')).toEqual([]);
+  });
+});
+
+describe('toValidJson', () => {
+  /** RoundTrip is the definition toValidJson must match: upstream's JSON round trip. */
+  const roundTrip = (v: unknown): unknown => JSON.parse(JSON.stringify(toPlainJson(v)) ?? 'null');
+  const cases: Record<string, { reason: string; value: unknown }> = {
+    Scalars: { reason: 'strings, finite numbers, booleans and null are kept', value: ['s', 1.5, 0, true, false, null] },
+    NegativeZero: { reason: '-0 becomes 0', value: [-0, { z: -0 }] },
+    NonFinite: {
+      reason: 'NaN and infinities become null',
+      value: { a: Number.NaN, b: [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] },
+    },
+    Undefined: { reason: 'undefined becomes null, at the top, in objects and in arrays', value: { a: undefined, b: [undefined] } },
+    TopUndefined: { reason: 'a top-level undefined is null', value: undefined },
+    GoIntegers: { reason: 'bigint and GoInt become numbers, huge ones null', value: [3n, new GoInt('int32', 7n), 10n ** 400n] },
+    Bytes: { reason: '[]byte becomes base64', value: { b: new Uint8Array([0, 1, 255]) } },
+    Functions: { reason: 'functions are dropped from objects and null in arrays', value: { f: () => 1, l: [() => 1], k: 1 } },
+    TopFunction: { reason: 'a top-level function is null', value: () => 1 },
+    ProtoKey: { reason: 'a __proto__ key is dropped', value: JSON.parse('{"__proto__": {"x": 1}, "a": 1}') },
+    KeyOrder: { reason: 'key order is kept', value: { b: 1, 2: 'x', a: { d: 1, c: 2 } } },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    it(`${name}: ${c.reason}`, () => {
+      const got = toValidJson(c.value);
+      expect(got).toStrictEqual(roundTrip(c.value));
+      expect(JSON.stringify(got)).toBe(JSON.stringify(roundTrip(c.value)) ?? 'null');
+    });
+  }
+
+  it('copies: the result shares nothing with the input', () => {
+    const src = { a: { b: [1] } };
+    const got = toValidJson(src) as typeof src;
+    got.a.b.push(2);
+    expect(src.a.b).toEqual([1]);
+  });
+
+  it('Property: equals the JSON round trip on any value JSON can carry', () => {
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue(),
+        fc.double(),
+        fc.bigInt(),
+        fc.constant(undefined),
+        fc.uint8Array({ maxLength: 8 }),
+        fc.array(tie('v'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), tie('v'), { maxKeys: 4 }),
+      ),
+    })).v;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(JSON.stringify(toValidJson(v))).toBe(JSON.stringify(roundTrip(v)) ?? 'null');
+        expect(toValidJson(v)).toStrictEqual(roundTrip(v));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+});
+
+describe('path cache', () => {
+  it('a cached path reads and writes the same as a fresh one, and bad paths keep failing', () => {
+    const o: JsonMap = {};
+    for (let i = 0; i < 3; i++) setValue(o, 'spec.items[1].name', `n${i}`);
+    expect(getValue(o, 'spec.items[1].name')).toBe('n2');
+    expect(getValue(o, 'spec.items[0]')).toBeNull();
+    for (let i = 0; i < 2; i++) expect(() => getValue(o, 'a..b')).toThrow('cannot parse path "a..b": unexpected \'.\' at position 2');
   });
 });

@@ -6,7 +6,7 @@
  */
 
 import { GoError, goWrap, isNotFound } from '../errors.ts';
-import { toPlainJson } from '../gofmt/values.ts';
+import { GoInt } from '../gofmt/values.ts';
 
 export type Segment = { type: 'field'; field: string } | { type: 'index'; index: number };
 export type JsonMap = Record<string, unknown>;
@@ -106,12 +106,28 @@ function byteOffset(s: string, i: number): number {
   return Buffer.byteLength(s.slice(0, i), 'utf8');
 }
 
-function parseOrWrap(path: string): Segment[] {
+/**
+ * Parsed caches the segments of paths that parsed, by path: a Composition names the same few
+ * paths in every render. Segments are never mutated once parsed. Bounded: paths up to 256
+ * characters, cleared when 4096 are held.
+ */
+const parsed = new Map<string, readonly Segment[]>();
+const PARSED_MAX = 4096;
+const PARSED_MAX_LENGTH = 256;
+
+function parseOrWrap(path: string): readonly Segment[] {
+  const hit = parsed.get(path);
+  if (hit !== undefined) return hit;
+  let segs: Segment[];
   try {
-    return parse(path);
+    segs = parse(path);
   } catch (e) {
     throw goWrap(e, `cannot parse path "${path}"`);
   }
+  if (path.length > PARSED_MAX_LENGTH) return segs;
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(path, segs);
+  return segs;
 }
 
 function isMap(v: unknown): v is JsonMap {
@@ -173,9 +189,63 @@ export function getInteger(obj: unknown, path: string, acceptIntegralFloats = fa
   throw new GoError(`${path}: not a (int64) number`);
 }
 
-/** ToValidJson is the JSON round trip upstream applies to every written value (a deep copy). */
+/**
+ * ToValidJson is the JSON round trip upstream applies to every written value (a deep copy): the
+ * result equals `JSON.parse(JSON.stringify(toPlainJson(v)) ?? 'null')`, computed in one walk
+ * without a string in between. Go integers (bigint, GoInt) become numbers, []byte becomes
+ * base64, non-finite numbers become null and -0 becomes 0; in objects, function and symbol
+ * values and `__proto__` keys are dropped (undefined becomes null); in arrays, anything that has
+ * no JSON form becomes null.
+ */
 export function toValidJson(v: unknown): unknown {
-  return toPlainJson(JSON.parse(JSON.stringify(toPlainJson(v)) ?? 'null'));
+  const out = validJson(v);
+  return out === NO_JSON ? null : out;
+}
+
+/** NO_JSON marks a value JSON.stringify leaves out (functions, symbols). */
+const NO_JSON: unique symbol = Symbol('no-json');
+
+function jsonNumber(n: number): number | null {
+  if (!Number.isFinite(n)) return null;
+  return n === 0 ? 0 : n;
+}
+
+function validJson(v: unknown): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return jsonNumber(v);
+    case 'bigint':
+      return jsonNumber(Number(v));
+    case 'undefined':
+      return null;
+    case 'function':
+    case 'symbol':
+      return NO_JSON;
+    default:
+      break;
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = validJson(v[i]);
+      out[i] = x === NO_JSON ? null : x;
+    }
+    return out;
+  }
+  if (v instanceof GoInt) return jsonNumber(Number(v.value));
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  const src = v as JsonMap;
+  const out: JsonMap = {};
+  for (const k of Object.keys(src)) {
+    if (k === '__proto__') continue;
+    const x = validJson(src[k]);
+    if (x !== NO_JSON) out[k] = x;
+  }
+  return out;
 }
 
 function validate(s: readonly Segment[]): void {
@@ -234,7 +304,7 @@ export function setValue(obj: JsonMap, path: string, value: unknown): void {
 /** ExpandWildcards expands `[*]` segments over what exists (Paved.ExpandWildcards). */
 export function expandWildcards(obj: unknown, path: string): string[] {
   const segs = parseOrWrap(path);
-  let res: Segment[][];
+  let res: (readonly Segment[])[];
   try {
     res = expand(obj, segs);
   } catch (e) {
@@ -243,8 +313,8 @@ export function expandWildcards(obj: unknown, path: string): string[] {
   return res.map(segmentsString);
 }
 
-function expand(data: unknown, segments: Segment[]): Segment[][] {
-  const res: Segment[][] = [];
+function expand(data: unknown, segments: readonly Segment[]): (readonly Segment[])[] {
+  const res: (readonly Segment[])[] = [];
   let it: unknown = data;
   for (let i = 0; i < segments.length; i++) {
     const cur = segments[i] as Segment;
@@ -278,7 +348,7 @@ function expand(data: unknown, segments: Segment[]): Segment[][] {
   return res;
 }
 
-function expandWrapped(data: unknown, expanded: Segment[]): Segment[][] {
+function expandWrapped(data: unknown, expanded: Segment[]): (readonly Segment[])[] {
   try {
     return expand(data, expanded);
   } catch (e) {

@@ -6,6 +6,7 @@
  * documented intent wins over the upstream bugs listed in docs/compatibility.md; pass
  * `{ semantics: 'upstream' }` to reproduce them exactly.
  */
+import { deepClone } from '../clone.ts';
 import { ENVIRONMENT_CONTEXT_KEY } from '../context.ts';
 import { GoError, goWrap, isNotFound } from '../errors.ts';
 import type { JsonMap } from '../fieldpath/fieldpath.ts';
@@ -26,7 +27,7 @@ export interface PatchAndTransformOptions {
 const INTERNAL_ENV = { apiVersion: 'internal.crossplane.io/v1alpha1', kind: 'Environment' };
 
 function clone<T>(v: T): T {
-  return structuredClone(v);
+  return deepClone(v);
 }
 
 /** RunPatchAndTransform runs one P&T step. It never throws: problems become results. */

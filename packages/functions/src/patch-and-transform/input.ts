@@ -231,7 +231,91 @@ export function decode(v: unknown, shape: Shape, path = ''): unknown {
   return out;
 }
 
+/**
+ * A Shape compiled for the fast decoder: object fields as parallel arrays, so decoding walks no
+ * `Object.entries` of the shape and builds no field path strings.
+ */
+type Compiled =
+  | { k: 'leaf'; kind: Kind }
+  | { k: 'obj'; keys: string[]; shapes: Compiled[] }
+  | { k: 'arr'; elem: Compiled }
+  | { k: 'map'; raw: boolean; elem: Compiled };
+
+function compile(shape: Shape): Compiled {
+  if (typeof shape === 'string') return { k: 'leaf', kind: shape };
+  if ('arr' in shape) return { k: 'arr', elem: compile(shape.arr) };
+  if ('map' in shape) return { k: 'map', raw: shape.map === 'raw', elem: compile(shape.map) };
+  const keys = Object.keys(shape.obj);
+  return { k: 'obj', keys, shapes: keys.map((key) => compile(shape.obj[key] as Shape)) };
+}
+
+const compiledResources = compile(resourcesShape);
+
+/** Mismatch is thrown by the fast decoder; the slow {@link decode} then says where and why. */
+const Mismatch = new Error('mismatch');
+
+/**
+ * DecodeFast is {@link decode} for the common, valid case: the same result, no path strings and
+ * no closures. On any type mismatch it throws {@link Mismatch}.
+ */
+function decodeFast(v: unknown, c: Compiled): unknown {
+  if (v === null || v === undefined) return undefined;
+  switch (c.k) {
+    case 'leaf':
+      switch (c.kind) {
+        case 'string':
+          if (typeof v === 'string') return v;
+          throw Mismatch;
+        case 'number':
+          if (typeof v === 'number') return v;
+          throw Mismatch;
+        case 'int':
+          if (typeof v === 'number' && Number.isInteger(v)) return v;
+          throw Mismatch;
+        case 'bool':
+          if (typeof v === 'boolean') return v;
+          throw Mismatch;
+        case 'object':
+          if (typeof v === 'object' && !Array.isArray(v)) return v;
+          throw Mismatch;
+        default:
+          return v;
+      }
+    case 'arr': {
+      if (!Array.isArray(v)) throw Mismatch;
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = decodeFast(v[i], c.elem);
+      return out;
+    }
+    case 'map': {
+      if (typeof v !== 'object' || Array.isArray(v)) throw Mismatch;
+      const src = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(src)) out[k] = c.raw ? src[k] : decodeFast(src[k], c.elem);
+      return out;
+    }
+    default: {
+      if (typeof v !== 'object' || Array.isArray(v)) throw Mismatch;
+      const src = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      const { keys, shapes } = c;
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        if (!Object.hasOwn(src, k)) continue;
+        const d = decodeFast(src[k], shapes[i] as Compiled);
+        if (d !== undefined) out[k] = d;
+      }
+      return out;
+    }
+  }
+}
+
 /** DecodeResources decodes a P&T input; throws GoError on a JSON type mismatch. */
 export function decodeResources(input: unknown): ResourcesInput {
+  try {
+    return (decodeFast(input ?? {}, compiledResources) ?? {}) as ResourcesInput;
+  } catch (e) {
+    if (e !== Mismatch) throw e;
+  }
   return (decode(input ?? {}, resourcesShape) ?? {}) as ResourcesInput;
 }

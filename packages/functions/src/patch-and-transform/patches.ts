@@ -41,15 +41,15 @@ export function applyFromFieldPathPatch(p: Patch, from: JsonMap, to: JsonMap, fr
   // there, unlike the observed XR and composed resources (float64).
   const input = fromEnv ? intsFromJson(raw) : raw;
   const out = resolveTransforms(p.transforms ?? [], input);
-  const v = toValidJson(out);
   const mo = toMergeOptions(p);
   const path = toFieldPath(p);
   if (path.includes('[*]')) {
-    patchToMultiple(path, v, to, mo);
+    patchToMultiple(path, toValidJson(out), to, mo);
     return;
   }
   try {
-    mergeValue(to, path, v, mo);
+    // mergeValue writes a JSON copy of the value (upstream's round trip), so none is made here.
+    mergeValue(to, path, out, mo);
   } catch (e) {
     throw goWrap(e, 'cannot patch to object');
   }
