@@ -11,6 +11,7 @@ import { startPowerDns } from '../infra/services/services.ts';
 import type { ProviderProcess } from '../runtime/helpers.ts';
 import {
   conditionOf,
+  expectNoWrites,
   installProvider,
   isReadyAndSynced,
   secretData,
@@ -90,6 +91,10 @@ describe.each(apiServerTargets())('provider-http with PowerDNS on $name', (targe
     expect((await pdnsGet(`/zones/${zoneName}?rrset_name=www.${zoneName}&rrset_type=A`)).body).toMatchObject({
       rrsets: [{ ttl: 300, records: [{ content: '192.0.2.10' }] }],
     });
+
+    // Steady state: two poll intervals of observing, and not a single write.
+    await waitForObject(client, { ...zoneType, name: z }, 'settled', (o) => conditionOf(o, 'UpToDate')?.status === 'True');
+    await expectNoWrites(client, { ...zoneType, name: z }, 7_000);
 
     // Events say what happened, as upstream's do.
     const events = await client.list(

@@ -16,6 +16,7 @@ import { clientFor, realTarget, uniqueName, waitFor } from '../harness/targets.t
 import type { ProviderProcess } from '../runtime/helpers.ts';
 import {
   conditionOf,
+  expectNoWrites,
   installProvider,
   isReadyAndSynced,
   secretData,
@@ -110,6 +111,9 @@ describe('provider-kubernetes across two clusters', () => {
       expect(cm.data).toEqual({ where: o.value });
       expect((cm.metadata.managedFields as { manager: string }[]).map((m) => m.manager)).toContain(`trellis-provider-kubernetes/${o.name}`);
     }
+
+    // Steady state: two poll intervals, not a single write.
+    for (const o of objs) await expectNoWrites(client, { ...objectType, name: o.name }, 7_000);
 
     // Drift in the first cluster: put back within a poll.
     const first = objs[0];

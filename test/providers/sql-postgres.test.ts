@@ -13,6 +13,7 @@ import { startPostgres } from '../infra/services/services.ts';
 import type { ProviderProcess } from '../runtime/helpers.ts';
 import {
   conditionOf,
+  expectNoWrites,
   installProvider,
   isReadyAndSynced,
   secretData,
@@ -124,6 +125,9 @@ describe.each(apiServerTargets())('provider-sql with PostgreSQL on $name', (targ
     const login = new pg.Client({ host: postgres.host, port: postgres.port, user: r, password: 'pw-1', database: d });
     await login.connect();
     await login.end();
+
+    // Steady state: two poll intervals, not a single write.
+    await expectNoWrites(client, { ...roleType, name: r }, 2 * POLL_MS + 500);
 
     // Drift: an out-of-band change is corrected within one poll interval.
     await sql.query(`ALTER ROLE "${r}" NOLOGIN CONNECTION LIMIT 1`);

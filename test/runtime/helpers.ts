@@ -128,3 +128,18 @@ export async function waitForGone(
 export function secretData(values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
 }
+
+/**
+ * ExpectNoWrites checks that nothing writes an object for `ms` (longer than its poll interval):
+ * its resourceVersion does not move. Zero writes in steady state.
+ */
+export async function expectNoWrites(
+  client: KubeClient,
+  ref: { apiVersion: string; kind: string; name: string; namespace?: string },
+  ms: number,
+): Promise<void> {
+  const before = (await client.get(ref)).metadata.resourceVersion;
+  await new Promise((r) => setTimeout(r, ms));
+  const after = (await client.get(ref)).metadata.resourceVersion;
+  if (after !== before) throw new Error(`${ref.kind} "${ref.name}" was written in steady state: resourceVersion ${before} -> ${after}`);
+}
