@@ -10,6 +10,19 @@ export interface Output {
   errIsTTY?: boolean;
   /** ReadStdin reads all of standard input (for `-` arguments); tests pass a string. */
   readStdin?: () => Promise<string>;
+  /**
+   * StatusLine coordinates the one line a spinner redraws on stderr: while a spinner owns it,
+   * `err` clears the line before writing (logs, warnings) and the spinner redraws after.
+   */
+  statusLine?: StatusLine;
+}
+
+/** A StatusLine is the bottom line of a terminal that a spinner redraws in place. */
+export interface StatusLine {
+  /** Owner redraws the line after someone else wrote; undefined when no spinner runs. */
+  owner: { redraw(): void } | undefined;
+  /** Raw writes to stderr without clearing the line (the spinner itself). */
+  raw(text: string): void;
 }
 
 /** A CommandContext is what main() hands every command: the injected logger and the output. */

@@ -2,7 +2,7 @@ import { codeOf, formatError, jsonLogger, TrellisError, textLogger } from '@trel
 import { type CAC, cac } from 'cac';
 import { registrars } from './commands/index.ts';
 import { trellisVersion } from './commands/version.ts';
-import { type CommandContext, ExitCode, type Output } from './context.ts';
+import { type CommandContext, ExitCode, type Output, type StatusLine } from './context.ts';
 import { readProcessStdin, StdinArg } from './input/stdin.ts';
 import { commandSpecs, renderHelp } from './ui/help.ts';
 
@@ -124,9 +124,23 @@ function reportError(err: unknown, ctx: CommandContext, cli: CAC): number {
 }
 
 function processOutput(): Output {
+  const statusLine: StatusLine = { owner: undefined, raw: (t) => process.stderr.write(t) };
   return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: (t) => {
+      if (statusLine.owner !== undefined && process.stdout.isTTY === true && process.stderr.isTTY === true)
+        process.stderr.write('\r\x1b[2K');
+      process.stdout.write(t);
+      statusLine.owner?.redraw();
+    },
+    err: (t) => {
+      if (statusLine.owner === undefined) {
+        process.stderr.write(t);
+        return;
+      }
+      process.stderr.write(`\r\x1b[2K${t}`);
+      statusLine.owner.redraw();
+    },
+    statusLine,
     isTTY: process.stdout.isTTY === true,
     errIsTTY: process.stderr.isTTY === true,
     readStdin: readProcessStdin,

@@ -131,6 +131,9 @@ export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<numbe
       await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
     }
     ctx.log.info('stopping');
+  } catch (err) {
+    // A step cut short by Ctrl-C fails with whatever it was doing; that is an interruption.
+    if (!ctx.signal.aborted) throw err;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     const stopping = progressFor(ctx.io);

@@ -78,3 +78,20 @@ describe('formatting', () => {
     expect(bar(9, 0, 4)).toBe('[####] 1/0');
   });
 });
+
+describe('terminal progress with a status line', () => {
+  it('lets other writers clear the spinner line and redraws it after them', () => {
+    let out = '';
+    const slot: { owner: { redraw(): void } | undefined; raw(t: string): void } = { owner: undefined, raw: (t) => (out += t) };
+    const p = newProgress({ write: (t) => (out += t), tty: true, intervalMs: 10_000, slot });
+    const t = p.task('starting');
+    expect(slot.owner).toBeDefined();
+    out = '';
+    // What main's stderr writer does for a log line while the spinner owns the line:
+    out += '\r\x1b[2Kinfo something\n';
+    slot.owner?.redraw();
+    expect(out).toBe('\r\x1b[2Kinfo something\n\x1b[?25l\r\x1b[2K⠋ starting');
+    t.succeed();
+    expect(slot.owner).toBeUndefined();
+  });
+});

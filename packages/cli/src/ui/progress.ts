@@ -33,6 +33,11 @@ export interface Progress {
 export interface ProgressOptions {
   /** Write receives the output (the CLI passes stderr). */
   write(text: string): void;
+  /**
+   * Slot, when given, is the terminal's status line: the spinner claims it while a task runs so
+   * that other writes to stderr (logs) clear the line first and the spinner redraws after them.
+   */
+  slot?: { owner: { redraw(): void } | undefined; raw(text: string): void };
   /** Tty selects the animated mode. */
   tty: boolean;
   /** Color allows ANSI colours (terminal only; off under NO_COLOR). */
@@ -156,6 +161,19 @@ class TtyProgress extends BaseProgress {
   private current: Running | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private frame = 0;
+  private readonly owner = { redraw: (): void => this.draw() };
+
+  private write(text: string): void {
+    if (this.opts.slot === undefined) this.opts.write(text);
+    else this.opts.slot.raw(text);
+  }
+
+  private claim(on: boolean): void {
+    const slot = this.opts.slot;
+    if (slot === undefined) return;
+    if (on) slot.owner = this.owner;
+    else if (slot.owner === this.owner) slot.owner = undefined;
+  }
 
   task(label: string): Task {
     this.current?.end(this.bad(), `${this.current.label}: superseded`);
@@ -166,10 +184,12 @@ class TtyProgress extends BaseProgress {
         if (this.current !== r) return;
         this.current = undefined;
         this.stopTimer();
-        this.opts.write(`\r\x1b[2K${mark} ${text}\n\x1b[?25h`);
+        this.claim(false);
+        this.write(`\r\x1b[2K${mark} ${text}\n\x1b[?25h`);
       },
     };
     this.current = r;
+    this.claim(true);
     this.startTimer();
     this.draw();
     return {
@@ -187,12 +207,16 @@ class TtyProgress extends BaseProgress {
   }
 
   line(text: string): void {
-    this.opts.write(`\r\x1b[2K${text}\n`);
+    this.write(`\r\x1b[2K${text}\n`);
     this.draw();
   }
 
   override above(write: () => void): void {
-    if (this.current !== undefined) this.opts.write('\r\x1b[2K');
+    if (this.opts.slot !== undefined) {
+      write();
+      return;
+    }
+    if (this.current !== undefined) this.write('\r\x1b[2K');
     write();
     this.draw();
   }
@@ -208,7 +232,7 @@ class TtyProgress extends BaseProgress {
     const spin = frames[this.frame % frames.length] ?? '-';
     const counted = r.counted === undefined ? '' : ` ${bar(r.counted.done, r.counted.total)}`;
     const elapsed = this.now() - r.start >= 1000 ? ` (${seconds(this.now() - r.start)})` : '';
-    this.opts.write(`\x1b[?25l\r\x1b[2K${spin} ${r.label}${counted}${elapsed}`);
+    this.write(`\x1b[?25l\r\x1b[2K${spin} ${r.label}${counted}${elapsed}`);
   }
 
   private startTimer(): void {
@@ -232,6 +256,7 @@ export interface ProgressTarget {
   err(text: string): void;
   /** ErrIsTTY reports whether stderr is a terminal. */
   errIsTTY?: boolean;
+  statusLine?: ProgressOptions['slot'];
 }
 
 /**
@@ -243,5 +268,10 @@ export function progressFor(io: ProgressTarget, opts: { quiet?: boolean; env?: R
   if (opts.quiet === true) return silentProgress;
   const env = opts.env ?? process.env;
   const tty = io.errIsTTY === true && env.TERM !== 'dumb' && (env.CI === undefined || env.CI === '' || env.CI === 'false');
-  return newProgress({ write: (t) => io.err(t), tty, color: tty && (env.NO_COLOR === undefined || env.NO_COLOR === '') });
+  return newProgress({
+    write: (t) => io.err(t),
+    tty,
+    color: tty && (env.NO_COLOR === undefined || env.NO_COLOR === ''),
+    ...(io.statusLine === undefined ? {} : { slot: io.statusLine }),
+  });
 }
