@@ -32,14 +32,19 @@ export type Cause =
 export interface Incompatibility {
   id: number;
   terms: Map<string, Term>;
+  /** The same terms as a list, and their packages' solver ids (the propagation loop reads these). */
+  list: Term[];
+  pids: number[];
   cause: Cause;
 }
 
 interface Assignment {
-  pkg: string;
+  pid: number;
   term: Term;
   level: number;
   cause?: Incompatibility;
+  /** Prev is the package's accumulated term before this assignment (restored on backtrack). */
+  prev: Term | undefined;
 }
 
 /** A Domain is a package's known versions, highest first. */
@@ -50,6 +55,13 @@ export interface Domain {
   full: bigint;
 }
 
+/** A Group is the versions of a package that share one dependency constraint. */
+interface Group {
+  dep: CatalogDependency;
+  versions: bigint;
+  added: boolean;
+}
+
 function intersect(a: Term, b: Term, full: bigint): Term {
   if (a.positive && b.positive) return { pkg: a.pkg, positive: true, set: a.set & b.set };
   if (a.positive) return { pkg: a.pkg, positive: true, set: a.set & ~b.set & full };
@@ -57,47 +69,51 @@ function intersect(a: Term, b: Term, full: bigint): Term {
   return { pkg: a.pkg, positive: false, set: a.set | b.set };
 }
 
-function same(a: Term, b: Term): boolean {
-  return a.positive === b.positive && a.set === b.set;
-}
-
 function negate(t: Term): Term {
   return { pkg: t.pkg, positive: !t.positive, set: t.set };
 }
 
-type Relation = 'satisfied' | 'contradicted' | 'inconclusive';
+const Satisfied = 0;
+const Contradicted = 1;
+const Inconclusive = 2;
+type Relation = typeof Satisfied | typeof Contradicted | typeof Inconclusive;
 
-/** RelationOf says how an accumulated term relates to a term, without allocating. */
-function relationOf(acc: Term, t: Term, full: bigint): Relation {
+/**
+ * RelationOf says how an accumulated term relates to a term with one AND of the two sets: a
+ * positive accumulation `in a` satisfies `in b` when a ⊆ b and contradicts it when a ∩ b = ∅
+ * (the other way round for `not in b`); a negative accumulation `not in a` (the package may stay
+ * unselected) never satisfies a positive term and contradicts it when b ⊆ a, and satisfies
+ * `not in b` when b ⊆ a.
+ */
+function relationOf(acc: Term, t: Term): Relation {
   const a = acc.set;
   const b = t.set;
+  const x = a & b;
   if (acc.positive) {
-    if (t.positive) {
-      if ((a & ~b) === 0n) return 'satisfied';
-      return (a & b) === 0n ? 'contradicted' : 'inconclusive';
-    }
-    if ((a & b) === 0n) return 'satisfied';
-    return (a & ~b & full) === 0n ? 'contradicted' : 'inconclusive';
+    if (t.positive) return x === a ? Satisfied : x === 0n ? Contradicted : Inconclusive;
+    return x === 0n ? Satisfied : x === a ? Contradicted : Inconclusive;
   }
-  if (t.positive) return (b & ~a) === 0n ? 'contradicted' : 'inconclusive';
-  return (b & ~a) === 0n ? 'satisfied' : 'inconclusive';
+  if (t.positive) return x === b ? Contradicted : Inconclusive;
+  return x === b ? Satisfied : Inconclusive;
 }
 
-/** A MinHeap of [count, order, pkg] entries: the decision queue (stale entries are skipped). */
+type QueueEntry = [urgency: number, order: number, pid: number];
+
+/** A MinHeap of [urgency, order, pid] entries: the decision queue (stale entries are skipped). */
 class DecisionQueue {
-  private readonly h: [number, number, string][] = [];
-  push(e: [number, number, string]): void {
+  private readonly h: QueueEntry[] = [];
+  push(e: QueueEntry): void {
     const h = this.h;
     h.push(e);
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(h[i] as [number, number, string], h[p] as [number, number, string])) break;
-      [h[i], h[p]] = [h[p] as [number, number, string], h[i] as [number, number, string]];
+      if (!less(h[i] as QueueEntry, h[p] as QueueEntry)) break;
+      [h[i], h[p]] = [h[p] as QueueEntry, h[i] as QueueEntry];
       i = p;
     }
   }
-  pop(): [number, number, string] | undefined {
+  pop(): QueueEntry | undefined {
     const h = this.h;
     const top = h[0];
     const last = h.pop();
@@ -109,10 +125,10 @@ class DecisionQueue {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && less(h[l] as [number, number, string], h[m] as [number, number, string])) m = l;
-        if (r < h.length && less(h[r] as [number, number, string], h[m] as [number, number, string])) m = r;
+        if (l < h.length && less(h[l] as QueueEntry, h[m] as QueueEntry)) m = l;
+        if (r < h.length && less(h[r] as QueueEntry, h[m] as QueueEntry)) m = r;
         if (m === i) break;
-        [h[i], h[m]] = [h[m] as [number, number, string], h[i] as [number, number, string]];
+        [h[i], h[m]] = [h[m] as QueueEntry, h[i] as QueueEntry];
         i = m;
       }
     }
@@ -134,33 +150,43 @@ function urgency(set: bigint): number {
   return (set & (set - 1n)) === 0n ? 1 : 2;
 }
 
-function less(a: [number, number, string], b: [number, number, string]): boolean {
+function less(a: QueueEntry, b: QueueEntry): boolean {
   return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }
 
-/** Solver holds one solve's state. Use {@link solve}. */
-class Solver {
-  private readonly domains = new Map<string, Domain>();
-  private readonly incompats = new Map<string, Incompatibility[]>();
-  private readonly assignments: Assignment[] = [];
-  /** ByPkg lists, per package, the indexes of its assignments (ascending). */
-  private readonly byPkg = new Map<string, number[]>();
-  /** Pending holds packages with a positive derivation and no decision yet. */
-  private readonly pending = new Set<string>();
-  private readonly queue = new DecisionQueue();
+const noIncompatibilities: readonly Incompatibility[] = [];
 
-  private enqueue(pkg: string, t: Term): void {
-    this.pending.add(pkg);
-    this.queue.push([urgency(t.set), this.order(pkg), pkg]);
-  }
-  private readonly acc = new Map<string, Term>();
+/**
+ * Solver holds one solve's state. Use {@link solve}. Packages get small integer ids (their
+ * discovery order) and every per-package table is an array indexed by id: the propagation loop,
+ * which runs millions of times on large graphs, does no map lookups and allocates nothing.
+ */
+class Solver {
+  private readonly ids = new Map<string, number>();
+  private readonly domains: Domain[] = [];
+  /** Incompats lists, per package id, every incompatibility that mentions it. */
+  private readonly incompats: Incompatibility[][] = [];
+  private readonly assignments: Assignment[] = [];
+  /** ByPkg lists, per package id, the indexes of its assignments (ascending). */
+  private readonly byPkg: number[][] = [];
+  /** Acc is, per package id, the intersection of its assignments. */
+  private readonly acc: (Term | undefined)[] = [];
+  /** Decided is, per package id, the index of the chosen version, or -1. */
+  private readonly decided: number[] = [];
+  /** Decisions maps decided packages to their version index, in the order they were decided. */
   private readonly decisions = new Map<string, number>();
-  private readonly discovered: string[] = [];
+  /** Pending marks packages with a positive derivation and no decision yet. */
+  private readonly pending: boolean[] = [];
+  /** AddedVersions is, per package id, the versions whose dependencies are incompatibilities already. */
+  private readonly addedVersions: bigint[] = [];
+  private readonly groups: (Group[] | undefined)[] = [];
+  private readonly queue = new DecisionQueue();
   private level = 0;
   private nextId = 0;
   steps = 0;
   private readonly constraintCache = new Map<string, Constraint>();
-  private readonly depGroups = new Map<string, { dep: CatalogDependency; versions: bigint }[]>();
+  private readonly matchCache = new Map<string, bigint>();
+  private readonly checkCache = new Map<string, boolean>();
 
   private readonly catalog: Catalog;
   private readonly roots: readonly Requirement[];
@@ -172,12 +198,27 @@ class Solver {
     this.opts = opts;
   }
 
-  domain(pkg: string): Domain {
-    const have = this.domains.get(pkg);
+  /** Id returns a package's solver id, loading its domain on first sight. */
+  private id(pkg: string): number {
+    const have = this.ids.get(pkg);
     if (have !== undefined) return have;
-    let d: Domain;
+    const d = this.loadDomain(pkg);
+    const id = this.domains.length;
+    this.ids.set(pkg, id);
+    this.domains.push(d);
+    this.incompats.push([]);
+    this.byPkg.push([]);
+    this.acc.push(undefined);
+    this.decided.push(-1);
+    this.pending.push(false);
+    this.addedVersions.push(0n);
+    this.groups.push(undefined);
+    return id;
+  }
+
+  private loadDomain(pkg: string): Domain {
     if (pkg === Root) {
-      d = {
+      return {
         pkg,
         versions: [
           {
@@ -190,25 +231,33 @@ class Solver {
         parsed: [undefined],
         full: 1n,
       };
-    } else {
-      const list = [...this.catalog.versions(pkg)].map((v) => ({ v, p: tryParseVersion(v.version) }));
-      list.sort((a, b) => {
-        if (a.p !== undefined && b.p !== undefined) return compareVersions(b.p, a.p) || (a.v.version < b.v.version ? -1 : 1);
-        if (a.p !== undefined) return -1;
-        if (b.p !== undefined) return 1;
-        return a.v.version < b.v.version ? -1 : 1;
-      });
-      d = {
-        pkg,
-        versions: list.map((x) => x.v),
-        parsed: list.map((x) => (x.p?.complete === true ? x.p : undefined)),
-        full: (1n << BigInt(list.length)) - 1n,
-      };
     }
-    this.domains.set(pkg, d);
-    this.orderIndex.set(pkg, this.discovered.length);
-    this.discovered.push(pkg);
-    return d;
+    const list = [...this.catalog.versions(pkg)].map((v) => ({ v, p: tryParseVersion(v.version) }));
+    list.sort((a, b) => {
+      if (a.p !== undefined && b.p !== undefined) return compareVersions(b.p, a.p) || (a.v.version < b.v.version ? -1 : 1);
+      if (a.p !== undefined) return -1;
+      if (b.p !== undefined) return 1;
+      return a.v.version < b.v.version ? -1 : 1;
+    });
+    return {
+      pkg,
+      versions: list.map((x) => x.v),
+      parsed: list.map((x) => (x.p?.complete === true ? x.p : undefined)),
+      full: (1n << BigInt(list.length)) - 1n,
+    };
+  }
+
+  domain(pkg: string): Domain {
+    return this.domains[this.id(pkg)] as Domain;
+  }
+
+  private full(pid: number): bigint {
+    return (this.domains[pid] as Domain).full;
+  }
+
+  private enqueue(pid: number, t: Term): void {
+    this.pending[pid] = true;
+    this.queue.push([urgency(t.set), pid, pid]);
   }
 
   private constraint(raw: string): Constraint {
@@ -249,123 +298,119 @@ class Solver {
     return s;
   }
 
-  private readonly matchCache = new Map<string, bigint>();
-  private readonly checkCache = new Map<string, boolean>();
-
   private add(terms: Term[], cause: Cause): Incompatibility {
     const map = new Map<string, Term>();
     for (const t of terms) {
-      const full = this.domain(t.pkg).full;
       const prev = map.get(t.pkg);
-      map.set(t.pkg, prev === undefined ? t : intersect(prev, t, full));
+      map.set(t.pkg, prev === undefined ? t : intersect(prev, t, this.domain(t.pkg).full));
     }
     if (cause.kind === 'derived' && map.size > 1) {
       const r = map.get(Root);
       if (r?.positive === true) map.delete(Root);
     }
-    const inc: Incompatibility = { id: this.nextId++, terms: map, cause };
-    for (const pkg of map.keys()) {
-      const l = this.incompats.get(pkg) ?? [];
-      l.push(inc);
-      this.incompats.set(pkg, l);
-    }
+    const list = [...map.values()];
+    const pids = list.map((t) => this.id(t.pkg));
+    const inc: Incompatibility = { id: this.nextId++, terms: map, list, pids, cause };
+    for (const pid of pids) (this.incompats[pid] as Incompatibility[]).push(inc);
     return inc;
   }
 
-  private relation(t: Term): Relation {
-    const a = this.acc.get(t.pkg);
-    if (a === undefined) return t.positive || t.set !== 0n ? 'inconclusive' : 'satisfied';
-    return relationOf(a, t, this.domain(t.pkg).full);
+  private relation(pid: number, t: Term): Relation {
+    const a = this.acc[pid];
+    if (a === undefined) return t.positive || t.set !== 0n ? Inconclusive : Satisfied;
+    return relationOf(a, t);
   }
 
-  private assign(a: Assignment): void {
+  private assign(pid: number, term: Term, cause: Incompatibility | undefined): void {
+    const prev = this.acc[pid];
+    const a: Assignment = { pid, term, level: this.level, prev };
+    if (cause !== undefined) a.cause = cause;
     this.assignments.push(a);
-    const l = this.byPkg.get(a.pkg);
-    if (l === undefined) this.byPkg.set(a.pkg, [this.assignments.length - 1]);
-    else l.push(this.assignments.length - 1);
-    const prev = this.acc.get(a.pkg);
-    const next = prev === undefined ? a.term : intersect(prev, a.term, this.domain(a.pkg).full);
-    this.acc.set(a.pkg, next);
-    if (next.positive && !this.decisions.has(a.pkg)) this.enqueue(a.pkg, next);
-    else this.pending.delete(a.pkg);
+    (this.byPkg[pid] as number[]).push(this.assignments.length - 1);
+    const next = prev === undefined ? term : intersect(prev, term, this.full(pid));
+    this.acc[pid] = next;
+    if (next.positive && this.decided[pid] === -1) this.enqueue(pid, next);
+    else this.pending[pid] = false;
   }
 
   private backtrack(level: number): void {
-    const removed = new Set<string>();
-    while (this.assignments.length > 0) {
+    const touched: number[] = [];
+    for (;;) {
       const last = this.assignments[this.assignments.length - 1];
       if (last === undefined || last.level <= level) break;
       this.assignments.pop();
-      this.byPkg.get(last.pkg)?.pop();
-      removed.add(last.pkg);
-      if (this.decisions.has(last.pkg) && last.cause === undefined) this.decisions.delete(last.pkg);
+      const pid = last.pid;
+      (this.byPkg[pid] as number[]).pop();
+      this.acc[pid] = last.prev;
+      if (last.cause === undefined) {
+        this.decided[pid] = -1;
+        this.decisions.delete((this.domains[pid] as Domain).pkg);
+      }
+      touched.push(pid);
     }
-    for (const pkg of removed) {
-      this.acc.delete(pkg);
-      this.pending.delete(pkg);
-      const full = this.domain(pkg).full;
-      let acc: Term | undefined;
-      for (const i of this.byPkg.get(pkg) ?? []) {
-        const a = this.assignments[i] as Assignment;
-        acc = acc === undefined ? a.term : intersect(acc, a.term, full);
-      }
-      if (acc !== undefined) {
-        this.acc.set(pkg, acc);
-        if (acc.positive && !this.decisions.has(pkg)) this.enqueue(pkg, acc);
-      }
+    for (const pid of touched) {
+      const acc = this.acc[pid];
+      this.pending[pid] = false;
+      if (acc?.positive === true && this.decided[pid] === -1) this.enqueue(pid, acc);
     }
     this.level = level;
   }
 
   /** Satisfier returns the index of the earliest assignment after which `t` is satisfied. */
   private satisfier(t: Term): number {
-    const full = this.domain(t.pkg).full;
+    const pid = this.id(t.pkg);
+    const full = this.full(pid);
     let accTerm: Term | undefined;
-    for (const i of this.byPkg.get(t.pkg) ?? []) {
+    for (const i of this.byPkg[pid] as number[]) {
       const a = this.assignments[i] as Assignment;
       accTerm = accTerm === undefined ? a.term : intersect(accTerm, a.term, full);
-      const x = intersect(accTerm, t, full);
-      if (same(x, accTerm)) return i;
+      if (relationOf(accTerm, t) === Satisfied) return i;
     }
     throw new TrellisError('XPKG_SOLVER_BUG', `no satisfier for a term on "${t.pkg}"`);
   }
 
-  private propagate(start: string): void {
+  private propagate(start: number): void {
     const changed = [start];
     while (changed.length > 0) {
-      const pkg = changed.pop() as string;
-      const list = this.incompats.get(pkg) ?? [];
+      const pid = changed.pop() as number;
+      const list = this.incompats[pid] as Incompatibility[];
       for (let i = list.length - 1; i >= 0; i--) {
         const inc = list[i] as Incompatibility;
         const r = this.propagateOne(inc);
-        if (r === 'conflict') {
+        if (r === -2) {
           const rootCause = this.resolveConflict(inc);
           const r2 = this.propagateOne(rootCause);
-          if (typeof r2 !== 'string' || r2 === 'conflict' || r2 === 'none') {
-            throw new TrellisError('XPKG_SOLVER_BUG', 'conflict resolution did not produce a derivation');
-          }
+          if (r2 < 0) throw new TrellisError('XPKG_SOLVER_BUG', 'conflict resolution did not produce a derivation');
           changed.length = 0;
           changed.push(r2);
           break;
         }
-        if (r !== 'none') changed.push(r);
+        if (r >= 0) changed.push(r);
       }
     }
   }
 
-  private propagateOne(inc: Incompatibility): 'conflict' | 'none' | string {
-    let unsatisfied: Term | undefined;
-    for (const t of inc.terms.values()) {
-      const rel = this.relation(t);
-      if (rel === 'contradicted') return 'none';
-      if (rel === 'inconclusive') {
-        if (unsatisfied !== undefined) return 'none';
-        unsatisfied = t;
+  /**
+   * PropagateOne derives from one incompatibility: -1 when it says nothing (a term is
+   * contradicted, or two are inconclusive), -2 when every term is satisfied (a conflict), or the
+   * id of the package it just constrained (every term but one satisfied: that one is negated).
+   */
+  private propagateOne(inc: Incompatibility): number {
+    const list = inc.list;
+    const pids = inc.pids;
+    let unsatisfied = -1;
+    for (let i = 0; i < list.length; i++) {
+      const rel = this.relation(pids[i] as number, list[i] as Term);
+      if (rel === Contradicted) return -1;
+      if (rel === Inconclusive) {
+        if (unsatisfied !== -1) return -1;
+        unsatisfied = i;
       }
     }
-    if (unsatisfied === undefined) return 'conflict';
-    this.assign({ pkg: unsatisfied.pkg, term: negate(unsatisfied), level: this.level, cause: inc });
-    return unsatisfied.pkg;
+    if (unsatisfied === -1) return -2;
+    const pid = pids[unsatisfied] as number;
+    this.assign(pid, negate(list[unsatisfied] as Term), inc);
+    return pid;
   }
 
   private isFailure(inc: Incompatibility): boolean {
@@ -386,7 +431,7 @@ class Solver {
       let mostRecentIdx = -1;
       let difference: Term | undefined;
       let previousLevel = 1;
-      for (const t of inc.terms.values()) {
+      for (const t of inc.list) {
         const idx = this.satisfier(t);
         if (idx > mostRecentIdx) {
           if (mostRecentTerm !== undefined) previousLevel = Math.max(previousLevel, this.assignments[mostRecentIdx]?.level ?? 0);
@@ -398,8 +443,7 @@ class Solver {
       }
       const satisfier = this.assignments[mostRecentIdx] as Assignment;
       const term = mostRecentTerm as Term;
-      const full = this.domain(term.pkg).full;
-      const diff = intersect(satisfier.term, negate(term), full);
+      const diff = intersect(satisfier.term, negate(term), this.full(satisfier.pid));
       if (!(diff.positive && diff.set === 0n)) {
         difference = diff;
         const idx = this.satisfier(negate(diff));
@@ -410,22 +454,24 @@ class Solver {
         return inc;
       }
       const terms: Term[] = [];
-      for (const t of inc.terms.values()) if (t.pkg !== term.pkg) terms.push(t);
-      for (const t of satisfier.cause.terms.values()) if (t.pkg !== satisfier.pkg) terms.push(t);
+      for (const t of inc.list) if (t.pkg !== term.pkg) terms.push(t);
+      for (const t of satisfier.cause.list) if (t.pkg !== term.pkg) terms.push(t);
       if (difference !== undefined) terms.push(negate(difference));
       inc = this.add(terms, { kind: 'derived', left: inc, right: satisfier.cause });
     }
   }
 
-  private addDependencies(pkg: string, versionIdx: number): Incompatibility[] {
-    const groups = this.dependencyGroups(pkg);
+  /** AddDependencies turns the dependencies of one version into incompatibilities, once per constraint. */
+  private addDependencies(pid: number, versionIdx: number): readonly Incompatibility[] {
     const bit = 1n << BigInt(versionIdx);
+    const seen = this.addedVersions[pid] as bigint;
+    if ((seen & bit) !== 0n) return noIncompatibilities;
+    this.addedVersions[pid] = seen | bit;
+    const pkg = (this.domains[pid] as Domain).pkg;
     const out: Incompatibility[] = [];
-    for (const g of groups) {
-      if ((g.versions & bit) === 0n) continue;
-      const key = `${pkg}\0${g.dep.package}\0${g.dep.constraint}`;
-      if (this.addedDeps.has(key)) continue;
-      this.addedDeps.add(key);
+    for (const g of this.dependencyGroups(pid)) {
+      if (g.added || (g.versions & bit) === 0n) continue;
+      g.added = true;
       const s = this.matchSet(g.dep.package, g.dep.constraint);
       const cause: Cause = { kind: 'dependency', from: pkg, to: g.dep.package, constraint: g.dep.constraint, noMatch: s === 0n };
       if (pkg === Root) {
@@ -439,14 +485,12 @@ class Solver {
     return out;
   }
 
-  private readonly addedDeps = new Set<string>();
-
-  private dependencyGroups(pkg: string): { dep: CatalogDependency; versions: bigint }[] {
-    const have = this.depGroups.get(pkg);
+  private dependencyGroups(pid: number): Group[] {
+    const have = this.groups[pid];
     if (have !== undefined) return have;
-    const d = this.domain(pkg);
-    const byPkg = new Map<string, Map<string, { dep: CatalogDependency; versions: bigint }>>();
-    const groups: { dep: CatalogDependency; versions: bigint }[] = [];
+    const d = this.domains[pid] as Domain;
+    const byPkg = new Map<string, Map<string, Group>>();
+    const groups: Group[] = [];
     for (let i = 0; i < d.versions.length; i++) {
       const bit = 1n << BigInt(i);
       for (const dep of (d.versions[i] as CatalogVersion).dependencies) {
@@ -457,36 +501,31 @@ class Solver {
         }
         const g = byConstraint.get(dep.constraint);
         if (g === undefined) {
-          const ng = { dep, versions: bit };
+          const ng: Group = { dep, versions: bit, added: false };
           byConstraint.set(dep.constraint, ng);
           groups.push(ng);
         } else g.versions |= bit;
       }
     }
-    this.depGroups.set(pkg, groups);
+    this.groups[pid] = groups;
     return groups;
   }
 
-  private choose(): string | undefined {
+  private choose(): number {
     for (;;) {
       const e = this.queue.pop();
-      if (e === undefined) return undefined;
-      const [count, , pkg] = e;
-      if (!this.pending.has(pkg) || this.decisions.has(pkg)) continue;
-      const a = this.acc.get(pkg);
-      if (a === undefined || !a.positive || urgency(a.set) !== count) continue;
-      return pkg;
+      if (e === undefined) return -1;
+      const [u, , pid] = e;
+      if (!this.pending[pid] || this.decided[pid] !== -1) continue;
+      const a = this.acc[pid];
+      if (a === undefined || !a.positive || urgency(a.set) !== u) continue;
+      return pid;
     }
   }
 
-  private readonly orderIndex = new Map<string, number>();
-  private order(pkg: string): number {
-    return this.orderIndex.get(pkg) ?? Number.MAX_SAFE_INTEGER;
-  }
-
-  private pickVersion(pkg: string, allowed: bigint): number {
-    const d = this.domain(pkg);
-    const preferred = this.opts.prefer?.get(pkg);
+  private pickVersion(pid: number, allowed: bigint): number {
+    const d = this.domains[pid] as Domain;
+    const preferred = this.opts.prefer?.get(d.pkg);
     if (preferred !== undefined) {
       const i = d.versions.findIndex((v) => v.version === preferred || v.digest === preferred);
       if (i >= 0 && (allowed & (1n << BigInt(i))) !== 0n) return i;
@@ -497,8 +536,9 @@ class Solver {
 
   run(): Map<string, number> {
     const maxSteps = this.opts.maxSteps ?? 1_000_000;
+    const root = this.id(Root);
     this.add([{ pkg: Root, positive: false, set: 1n }], { kind: 'root' });
-    this.propagate(Root);
+    this.propagate(root);
     for (;;) {
       if (++this.steps > maxSteps) {
         throw new TrellisError(
@@ -506,19 +546,20 @@ class Solver {
           `dependency solving gave up after ${maxSteps} steps; the graph is too large or too tangled`,
         );
       }
-      const pkg = this.choose();
-      if (pkg === undefined) return this.decisions;
-      const a = this.acc.get(pkg) as Term;
-      const idx = this.pickVersion(pkg, a.set);
-      const added = this.addDependencies(pkg, idx);
-      const decisionTerm: Term = { pkg, positive: true, set: 1n << BigInt(idx) };
-      const full = this.domain(pkg).full;
+      const pid = this.choose();
+      if (pid === -1) return this.result();
+      const a = this.acc[pid] as Term;
+      const idx = this.pickVersion(pid, a.set);
+      const added = this.addDependencies(pid, idx);
+      const decisionTerm: Term = { pkg: a.pkg, positive: true, set: 1n << BigInt(idx) };
       let conflict = false;
       for (const inc of added) {
         let all = true;
-        for (const t of inc.terms.values()) {
-          const ok = t.pkg === pkg ? relationOf(decisionTerm, t, full) === 'satisfied' : this.relation(t) === 'satisfied';
-          if (!ok) {
+        for (let i = 0; i < inc.list.length; i++) {
+          const t = inc.list[i] as Term;
+          const p = inc.pids[i] as number;
+          const rel = p === pid ? relationOf(decisionTerm, t) : this.relation(p, t);
+          if (rel !== Satisfied) {
             all = false;
             break;
           }
@@ -530,12 +571,23 @@ class Solver {
       }
       if (!conflict) {
         this.level++;
-        this.decisions.set(pkg, idx);
-        this.assign({ pkg, term: decisionTerm, level: this.level });
-        this.pending.delete(pkg);
+        this.decided[pid] = idx;
+        this.decisions.set(a.pkg, idx);
+        this.assign(pid, decisionTerm, undefined);
+        this.pending[pid] = false;
       }
-      this.propagate(pkg);
+      this.propagate(pid);
     }
+  }
+
+  /** Result maps every decided package to the index of its chosen version. */
+  private result(): Map<string, number> {
+    for (let pid = 0; pid < this.pending.length; pid++) {
+      if (this.pending[pid] === true && this.decided[pid] === -1) {
+        throw new TrellisError('XPKG_SOLVER_BUG', `"${this.domains[pid]?.pkg}" is needed but was never decided`);
+      }
+    }
+    return this.decisions;
   }
 
   domainOf(pkg: string): Domain {
