@@ -101,6 +101,11 @@ export interface CompiledSchema {
   prune(obj: KubeObject): { pruned: string[] };
   /** ApplyDefaults sets structural defaults in place (top-down, after pruning), as kube does. */
   applyDefaults(obj: KubeObject): void;
+  /**
+   * HasDefaults reports whether the schema declares any `default`: only then can applyDefaults
+   * change an object, and only then do reads from storage need to parse and default it.
+   */
+  readonly hasDefaults: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import {
 } from '../api/errors.ts';
 import { deleteOptions, listOptions } from '../api/options.ts';
 import type { Rest, RestResult } from '../api/rest.ts';
-import { listItemJson } from '../api/serve.ts';
+import { listItemJson, servedObject } from '../api/serve.ts';
 import { type IncludeObject, partialObjectMetadata, tableRow } from '../api/table.ts';
 import { serveWatch } from '../api/watch.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -299,7 +299,7 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
         if (rt.namespaced && info.namespace === '') throw notFoundPath();
         const output = negotiateOutput(req.headers.accept, { list: false, allowTransforms: true });
         const body = await readBody(req);
-        const r = rest.createFromRequest(rt, info.namespace, body, ct, q, ua);
+        const r = served(rt, rest.createFromRequest(rt, info.namespace, body, ct, q, ua));
         await o.store.durable(r.rv);
         writeObject(res, r, rt, output, includeObjectOf(q));
         return;
@@ -308,7 +308,7 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
         if (info.name === '') throw methodNotSupported({ group: rt.group, resource: rt.resource }, 'update');
         const output = negotiateOutput(req.headers.accept, { list: false, allowTransforms: info.subresource !== 'scale' });
         const body = await readBody(req);
-        const r = rest.updateFromRequest(rt, info.namespace, info.name, info.subresource, body, ct, q, ua);
+        const r = served(rt, rest.updateFromRequest(rt, info.namespace, info.name, info.subresource, body, ct, q, ua));
         await o.store.durable(r.rv);
         writeObject(res, r, rt, output, includeObjectOf(q));
         return;
@@ -319,7 +319,7 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
         if (ct === 'application/apply-patch+yaml') labels.verb = 'APPLY';
         const output = negotiateOutput(req.headers.accept, { list: false, allowTransforms: info.subresource !== 'scale' });
         const body = await readBody(req);
-        const r = rest.patchFromRequest(rt, info.namespace, info.name, info.subresource, body, ct, q, ua);
+        const r = served(rt, rest.patchFromRequest(rt, info.namespace, info.name, info.subresource, body, ct, q, ua));
         await o.store.durable(r.rv);
         writeObject(res, r, rt, output, includeObjectOf(q));
         return;
@@ -337,12 +337,12 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
               throw badRequest(`couldn't get version/kind; json parse error: ${err instanceof Error ? err.message : String(err)}`);
             }
           }
-          const r = rest.deleteCollection(rt, info.namespace, listOptions(q, false), deleteOptions(b, q));
+          const r = served(rt, rest.deleteCollection(rt, info.namespace, listOptions(q, false), deleteOptions(b, q)));
           await o.store.durable(r.rv);
           writeJson(res, 200, r.body, r.warnings);
           return;
         }
-        const r = rest.deleteFromRequest(rt, info.namespace, info.name, body, ct, q);
+        const r = served(rt, rest.deleteFromRequest(rt, info.namespace, info.name, body, ct, q));
         await o.store.durable(r.rv);
         writeJson(res, r.code, r.body, r.warnings);
         return;
@@ -466,3 +466,8 @@ export function writeError(res: ServerResponse, err: ApiError): void {
 }
 
 export { serviceUnavailable };
+
+/** Served gives a write's result the body a read from storage would give (CRD defaults applied). */
+function served(rt: ResourceType, r: RestResult): RestResult {
+  return { ...r, body: servedObject(rt, r.body) };
+}

@@ -99,10 +99,18 @@ export function crdResourceTypes(crd: KubeObject): ResourceType[] {
       hasSchema ? schema : undefined,
       scale === undefined ? { group, version, kind: names.kind, namespaced } : { group, version, kind: names.kind, namespaced, scale },
     );
-    const setVersion = (o: KubeObject): KubeObject => {
-      o.apiVersion = apiVersion;
-      return o;
-    };
+    // Reads apply the schema's defaults, as kube-apiserver's storage codec does on every decode:
+    // objects stored before the CRD gained a default, and a status the create dropped, read defaulted.
+    const setVersion = compiled.hasDefaults
+      ? (o: KubeObject): KubeObject => {
+          o.apiVersion = apiVersion;
+          compiled.applyDefaults(o);
+          return o;
+        }
+      : (o: KubeObject): KubeObject => {
+          o.apiVersion = apiVersion;
+          return o;
+        };
     const toStorageVersion = (o: KubeObject): KubeObject => {
       o.apiVersion = `${group}/${storage}`;
       return o;

@@ -93,7 +93,8 @@ export interface ResourceType {
   crd: { name: string; uid: string; terminating: boolean; deprecationWarning?: string } | undefined;
   /**
    * ToStorage / FromStorage convert between the served version and the stored form (events.k8s.io
-   * Events are stored as core/v1 Events; CR versions only rewrite apiVersion, as `conversion: None`).
+   * Events are stored as core/v1 Events; CR versions only rewrite apiVersion, as `conversion: None`,
+   * and reads apply the schema's defaults as kube's storage codec does).
    */
   toStorage(obj: KubeObject): KubeObject;
   fromStorage(obj: KubeObject): KubeObject;

@@ -468,3 +468,34 @@ describe('applyDefaults', () => {
     expect((obj as unknown as { spec: unknown }).spec).toEqual(c.after);
   });
 });
+
+describe('hasDefaults', () => {
+  const cases: { reason: string; spec: unknown; status?: unknown; want: boolean }[] = [
+    { reason: 'a schema without any default', spec: { type: 'object', properties: { a: { type: 'string' } } }, want: false },
+    {
+      reason: 'a default deep inside list items',
+      spec: {
+        type: 'object',
+        properties: { l: { type: 'array', items: { type: 'object', properties: { k: { type: 'string', default: 'k' } } } } },
+      },
+      want: true,
+    },
+    {
+      reason: 'a default under additionalProperties',
+      spec: { type: 'object', additionalProperties: { type: 'integer', default: 1 } },
+      want: true,
+    },
+    {
+      reason: 'a status default (the engine defaults XR and claim status to {observedGeneration: 0})',
+      spec: { type: 'object' },
+      status: { type: 'object', default: { observedGeneration: 0 }, properties: { observedGeneration: { type: 'integer' } } },
+      want: true,
+    },
+  ];
+  it.each(cases)('$reason', (c) => {
+    expect(compile(c.spec, c.status === undefined ? {} : { status: c.status }).hasDefaults).toBe(c.want);
+  });
+  it('is false for a version without a schema', () => {
+    expect(compileVersionSchema(undefined, ctx).hasDefaults).toBe(false);
+  });
+});

@@ -9,7 +9,15 @@ import { maxNestingDepth, tooDeep, tooDeepField } from './json.ts';
 import { compileNode, type Node, validateValue } from './openapi.ts';
 import { readProps } from './props.ts';
 import { type Structural, toStructural } from './structural.ts';
-import { applyDefaults, dropNonNullableNulls, prune, TooDeepError, validateEmbedded, validateListSetsAndMaps } from './walk.ts';
+import {
+  applyDefaults,
+  dropNonNullableNulls,
+  hasDefaults,
+  prune,
+  TooDeepError,
+  validateEmbedded,
+  validateListSetsAndMaps,
+} from './walk.ts';
 
 /** ScaleContext is a version's `subresources.scale` (its replicas paths are validated as kube does). */
 export interface ScaleContext {
@@ -42,6 +50,7 @@ const blockingMessage =
 /** VersionSchema is a compiled version schema (implements the contract's CompiledSchema). */
 export class VersionSchema implements CompiledSchema {
   readonly structural: Structural | undefined;
+  readonly hasDefaults: boolean;
   readonly #ctx: SchemaContext & { scale?: ScaleContext };
   readonly #node: Node | undefined;
   readonly #statusNode: Node | undefined;
@@ -56,11 +65,13 @@ export class VersionSchema implements CompiledSchema {
       this.#statusNode = undefined;
       this.#cel = undefined;
       this.#preserveUnknown = true;
+      this.hasDefaults = false;
       return;
     }
     const { props } = readProps(schema, '');
     if (props === undefined) throw new TypeError('cannot compile schema: not an object');
     this.structural = toStructural(props);
+    this.hasDefaults = hasDefaults(this.structural);
     this.#node = compileNode(props);
     const status = props.properties?.get('status');
     this.#statusNode = status === undefined ? undefined : compileNode(status);

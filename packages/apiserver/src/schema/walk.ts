@@ -134,7 +134,7 @@ function isNonNullableNull(x: unknown, s: Structural | undefined): boolean {
 
 /** ApplyDefaults sets schema defaults in place, top-down (defaulting/algorithm.go Default). */
 export function applyDefaults(x: unknown, s: Structural | undefined): void {
-  if (s === undefined) return;
+  if (s === undefined || !subtreeHas(s, defaultFlags, hasDefault)) return;
   if (isRecord(x)) {
     if (s.properties !== undefined) {
       for (const [k, prop] of s.properties) {
@@ -166,6 +166,12 @@ export function applyDefaults(x: unknown, s: Structural | undefined): void {
 
 const listTypeFlags = new WeakMap<Structural, boolean>();
 const embeddedFlags = new WeakMap<Structural, boolean>();
+const defaultFlags = new WeakMap<Structural, boolean>();
+
+/** HasDefaults reports whether any node of the schema has a `default` (defaulting can change an object). */
+export function hasDefaults(s: Structural | undefined): boolean {
+  return subtreeHas(s, defaultFlags, hasDefault);
+}
 
 function subtreeHas(s: Structural | undefined, cache: WeakMap<Structural, boolean>, pred: (s: Structural) => boolean, depth = 0): boolean {
   if (s === undefined || depth > 1000) return false;
@@ -186,6 +192,7 @@ function subtreeHas(s: Structural | undefined, cache: WeakMap<Structural, boolea
 
 const isListSetOrMap = (s: Structural): boolean => s.extensions.listType === 'set' || s.extensions.listType === 'map';
 const isEmbedded = (s: Structural): boolean => s.extensions.embeddedResource;
+const hasDefault = (s: Structural): boolean => s.generic.hasDefault;
 
 // ---------------------------------------------------------------------------------------------
 // List-type set/map uniqueness (schema/listtype/validation.go)
