@@ -45,7 +45,8 @@ export interface InformerStats {
 }
 
 /**
- * NewInformerFactory returns a factory that shares one informer per kind and options. Informers
+ * NewInformerFactory returns a factory that shares one informer per kind and options (a stopped
+ * informer is replaced by a fresh one on the next request). Informers
  * list (paginated) and then watch from the list's resourceVersion with bookmarks; a 410 Gone
  * relists and diffs the new list against the cache, so handlers see exactly the transitions that
  * happened; a broken watch (reset, server restart, stall) resumes from the last resourceVersion.
@@ -65,7 +66,9 @@ export function newInformerFactory(client: KubeClient, opts: InformerFactoryOpti
         io.resyncPeriodMs ?? 0,
       ]);
       let inf = informers.get(key);
-      if (inf === undefined) {
+      // A stopped informer never runs again (its first list failed fatally, e.g. the kind was not
+      // served yet, or someone stopped it): hand out a fresh one, so a later caller can succeed.
+      if (inf === undefined || inf.isStopped()) {
         inf = new ListWatchInformer(client, type, io, opts);
         informers.set(key, inf);
       }
@@ -139,6 +142,11 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
   stop(): void {
     this.stopper.abort();
     if (this.resyncTimer !== undefined) clearInterval(this.resyncTimer);
+  }
+
+  /** IsStopped reports whether stop() was called (or the first list failed fatally): it never runs again. */
+  isStopped(): boolean {
+    return this.stopper.signal.aborted;
   }
 
   hasSynced(): boolean {

@@ -1,0 +1,126 @@
+import type { KubeObject } from '@trellis/sdk';
+import { TrellisError } from '@trellis/sdk';
+import { describe, expect, it } from 'vitest';
+import { KubeApiError, KubeErrorCode } from './errors.ts';
+import { newInformerFactory } from './informer.ts';
+import type { KubeClient, ObjectList, TypeRef, WatchEvent, WatchOptions } from './types.ts';
+
+const widgetType: TypeRef = { apiVersion: 'example.org/v1', kind: 'Widget' };
+const widget = (name: string): KubeObject => ({ ...widgetType, metadata: { name, namespace: 'ns', resourceVersion: '5', uid: name } });
+
+/**
+ * FakeLister is the part of a KubeClient an informer uses: listAll answers `served` (or fails with
+ * `listError` while the kind is not served), watch stays open without events until aborted.
+ */
+function fakeClient(state: { listError: Error | undefined; items: KubeObject[]; lists: number }): KubeClient {
+  const unused = (): never => {
+    throw new TrellisError('TEST_UNUSED', 'not used by informers');
+  };
+  return {
+    async listAll<T extends KubeObject>(): Promise<ObjectList<T>> {
+      state.lists++;
+      if (state.listError !== undefined) throw state.listError;
+      return { items: state.items as T[], resourceVersion: '5' } as ObjectList<T>;
+    },
+    watch<T extends KubeObject>(_type: TypeRef, opts: WatchOptions = {}): AsyncIterable<WatchEvent<T>> {
+      return {
+        async *[Symbol.asyncIterator]() {
+          await new Promise<void>((resolve) => {
+            if (opts.signal?.aborted === true) resolve();
+            opts.signal?.addEventListener('abort', () => resolve(), { once: true });
+          });
+        },
+      };
+    },
+    get: unused,
+    getIfExists: unused,
+    list: unused,
+    create: unused,
+    update: unused,
+    updateStatus: unused,
+    patch: unused,
+    apply: unused,
+    delete: unused,
+    deleteCollection: unused,
+    resourceFor: unused,
+    invalidateDiscovery: unused,
+    raw: unused,
+  } as unknown as KubeClient;
+}
+
+const notServed = (): KubeApiError =>
+  new KubeApiError({
+    code: KubeErrorCode.NoKindMatch,
+    message: 'no resource for Widget.example.org/v1: not found',
+    status: 0,
+    reason: '',
+  });
+
+describe('informer factory', () => {
+  const cases: { reason: string; stop: (inf: { stop(): void; start(): Promise<void> }) => Promise<void>; wantNew: boolean }[] = [
+    {
+      reason: 'an informer whose first list failed fatally (kind not served) is replaced',
+      stop: async (inf) => {
+        await expect(inf.start()).rejects.toMatchObject({ code: KubeErrorCode.NoKindMatch });
+      },
+      wantNew: true,
+    },
+    {
+      reason: 'an informer stopped by its user is replaced',
+      stop: async (inf) => {
+        inf.stop();
+        await expect(inf.start()).rejects.toMatchObject({ code: KubeErrorCode.Aborted });
+      },
+      wantNew: true,
+    },
+    {
+      reason: 'a running informer is shared',
+      stop: async () => {},
+      wantNew: false,
+    },
+  ];
+  it.each(cases)('$reason', async (c) => {
+    const state = { listError: c.wantNew ? (notServed() as Error) : undefined, items: [widget('a')], lists: 0 };
+    const factory = newInformerFactory(fakeClient(state), { backoffBaseMs: 1, backoffMaxMs: 5 });
+    try {
+      const first = factory.informerFor(widgetType);
+      if (!c.wantNew) await first.start();
+      await c.stop(first);
+      state.listError = undefined; // the CRD is installed now
+      const second = factory.informerFor(widgetType);
+      expect(second === first).toBe(!c.wantNew);
+      await second.start();
+      expect(second.hasSynced()).toBe(true);
+      expect(second.list().map((o) => o.metadata.name)).toEqual(['a']);
+      // The replacement is shared in turn.
+      expect(factory.informerFor(widgetType)).toBe(second);
+    } finally {
+      factory.stopAll();
+    }
+  });
+
+  it('keeps retrying a first list that fails with a transient error (no replacement needed)', async () => {
+    const state = {
+      listError: new KubeApiError({
+        code: KubeErrorCode.Unavailable,
+        message: 'unavailable',
+        status: 503,
+        reason: 'ServiceUnavailable',
+      }) as Error,
+      items: [widget('b')],
+      lists: 0,
+    };
+    const factory = newInformerFactory(fakeClient(state), { backoffBaseMs: 1, backoffMaxMs: 5 });
+    try {
+      const inf = factory.informerFor(widgetType);
+      const started = inf.start();
+      while (state.lists < 2) await new Promise((r) => setTimeout(r, 1));
+      state.listError = undefined;
+      await started;
+      expect(factory.informerFor(widgetType)).toBe(inf);
+      expect(inf.list().map((o) => o.metadata.name)).toEqual(['b']);
+    } finally {
+      factory.stopAll();
+    }
+  });
+});
