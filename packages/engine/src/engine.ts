@@ -1,4 +1,10 @@
-import { type CompositionFunction, convertResourcesComposition, type FunctionRef, FunctionRegistry } from '@trellis/functions';
+import {
+  type CompositionFunction,
+  convertResourcesComposition,
+  type FunctionRef,
+  FunctionRegistry,
+  type RemoteTls,
+} from '@trellis/functions';
 import { type Informer, type InformerFactory, type KubeClient, newWorkQueue, type TypeRef } from '@trellis/kube';
 import { type EventRecorder, type KubeObject, type Logger, nopLogger, objectKey, TrellisError, wrap } from '@trellis/sdk';
 import { ClaimReconciler } from './controllers/claim/reconciler.ts';
@@ -10,6 +16,7 @@ import {
   CompositionReconciler,
   CompositionType,
   type FunctionCatalog,
+  functionNames,
   RevisionType,
   RevisionValidator,
 } from './controllers/composition/reconciler.ts';
@@ -27,6 +34,7 @@ import {
 import { newCircuitBreaker } from './controllers/runtime/circuit.ts';
 import { ComposedWatches } from './controllers/runtime/composed-watches.ts';
 import { ControllerManager, type QueueFactory } from './controllers/runtime/manager.ts';
+import { PackagedFunctions } from './functions/packaged.ts';
 import { type EngineMetrics, instrumentFunction, instrumentKubeClient, newEngineMetrics } from './metrics/engine-metrics.ts';
 import type { LegacyConverter } from './render/pipeline.ts';
 import type { FunctionResolver } from './render/types.ts';
@@ -47,7 +55,11 @@ export function registryFunctions(
     const target = remote(name);
     return target === undefined ? undefined : registry.resolve({ name, remote: target });
   };
-  return { resolve, has: (name) => registry.isBuiltin({ name }) || remote(name) !== undefined };
+  return {
+    resolve,
+    has: (name) => registry.isBuiltin({ name }) || remote(name) !== undefined,
+    builtinPackage: (ref) => (registry.isBuiltin(ref) ? registry.resolve(ref) : undefined),
+  };
 }
 
 /**
@@ -65,6 +77,24 @@ export interface EngineFunctions {
   resolve: FunctionResolver;
   /** Has reports whether a name resolves (defaults to `resolve(name) !== undefined`). */
   has?: (name: string) => boolean;
+  /**
+   * BuiltinPackage returns the in-process function for an installed Function whose package is
+   * built in (e.g. a Function "my-pt" of package `.../function-patch-and-transform:v0.10.8`).
+   */
+  builtinPackage?: (ref: { name: string; package: string }) => CompositionFunction | undefined;
+}
+
+/** InstalledFunctionsOptions configures calls to installed (pkg.crossplane.io) Functions. */
+export interface InstalledFunctionsOptions {
+  /**
+   * Tls is the client certificate, key and CA for mutual TLS to function endpoints (upstream:
+   * Crossplane's client certificate); `loadFunctionTls(dir)` reads `tls.crt`, `tls.key` and
+   * `ca.crt`. Without it only Functions annotated `render.crossplane.io/runtime: Development`
+   * (called without TLS) can run.
+   */
+  tls?: RemoteTls;
+  /** TimeoutMs is the deadline of one call (default 60 s). */
+  timeoutMs?: number;
 }
 
 export interface EngineOptions {
@@ -88,6 +118,12 @@ export interface EngineOptions {
    * @trellis/functions' `convertResourcesComposition`, the built-in patch-and-transform).
    */
   convertLegacy?: LegacyConverter;
+  /**
+   * InstalledFunctions: a pipeline step naming a function that is not built in runs the installed
+   * pkg.crossplane.io Function of that name, over gRPC at its active FunctionRevision's
+   * `status.endpoint` (informer-backed). Default: on, without client TLS; `false` turns it off.
+   */
+  installedFunctions?: false | InstalledFunctionsOptions;
   /** Composer overrides render() (tests). */
   composer?: (schema: 'Legacy' | 'Modern') => Composer;
   /** PollIntervalMs requeues XRs whose pipeline gave no TTL (default 60 s). */
@@ -126,11 +162,13 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const manager = new ControllerManager({ newQueue, log, metrics });
   const composed = new ComposedWatches(opts.informers, log);
   const crds = withTrellisStatus(opts.crds ?? xcrdRenderer);
-  const has = opts.functions.has ?? ((n: string) => opts.functions.resolve(n) !== undefined);
+  const installed = installedFunctions(opts, log);
+  const configured = opts.functions.has ?? ((n: string) => opts.functions.resolve(n) !== undefined);
+  const has = (n: string): boolean => configured(n) || installed?.has(n) === true;
   // Every function call is timed in trellis_function_run_duration_seconds{function,result}.
   const instrumented = new WeakMap<CompositionFunction, CompositionFunction>();
   const resolveFunction: FunctionResolver = (name) => {
-    const fn = opts.functions.resolve(name);
+    const fn = opts.functions.resolve(name) ?? installed?.resolve(name);
     if (fn === undefined) return undefined;
     let wrapped = instrumented.get(fn);
     if (wrapped === undefined) {
@@ -139,7 +177,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     }
     return wrapped;
   };
-  const catalog: FunctionCatalog = { has };
+  const catalog: FunctionCatalog = {
+    has,
+    missingCapabilities: (n) => (configured(n) ? undefined : installed?.missingCapabilities(n)),
+  };
 
   const selected = opts.selector === undefined ? {} : { labelSelector: opts.selector };
   const xrds = opts.informers.informerFor<KubeObject>(XrdType, selected);
@@ -186,7 +227,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
 
   /**
    * Served waits for discovery to know a kind before an informer is made for it: an informer whose
-   * first list fails because the kind is unknown stops for good, and the factory keeps it.
+   * first list fails because the kind is unknown stops (the factory replaces it on the next
+   * request), so asking discovery first saves a failed list and a dead informer per attempt.
    */
   async function served(type: TypeRef): Promise<void> {
     try {
@@ -379,11 +421,20 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   unsubscribe.push(
     revs.addHandler({ onAdd: (o) => revCtl.enqueue(o.metadata.name ?? ''), onUpdate: (_o, n) => revCtl.enqueue(n.metadata.name ?? '') }),
   );
+  // A Function installed, upgraded or removed changes the ValidPipeline of the revisions naming it.
+  if (installed !== undefined) {
+    unsubscribe.push(
+      installed.onChange((fn) => {
+        for (const r of revs.list()) if (functionNames(r).includes(fn)) revCtl.enqueue(r.metadata.name ?? '');
+      }),
+    );
+  }
 
   await Promise.all([
     informerStarted(xrds, 'CompositeResourceDefinitions'),
     informerStarted(compositions, 'Compositions'),
     informerStarted(revs, 'CompositionRevisions'),
+    installed?.start(),
   ]);
   log.info('Composition engine started', { controllers: manager.names() });
 
@@ -394,7 +445,22 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       for (const off of unsubscribe) off();
       for (const hook of stopHooks.values()) hook();
       await manager.stopAll();
+      installed?.stop();
       log.info('Composition engine stopped');
     },
   };
+}
+
+/** InstalledFunctions makes the resolver of installed Functions, unless turned off. */
+function installedFunctions(opts: EngineOptions, log: Logger): PackagedFunctions | undefined {
+  if (opts.installedFunctions === false) return undefined;
+  const o = opts.installedFunctions ?? {};
+  const builtin = opts.functions.builtinPackage;
+  return new PackagedFunctions({
+    informers: opts.informers,
+    log: log.with({ component: 'functions' }),
+    ...(o.tls === undefined ? {} : { tls: o.tls }),
+    ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+    ...(builtin === undefined ? {} : { builtin }),
+  });
 }

@@ -12,13 +12,31 @@ export type { ComposeInput, ComposeOutput, Composer } from './controllers/compos
 export { CompositeReconciler } from './controllers/composite/reconciler.ts';
 export { renderComposer } from './controllers/composite/render-composer.ts';
 export type { FunctionCatalog } from './controllers/composition/reconciler.ts';
-export { CompositionReconciler, RevisionValidator } from './controllers/composition/reconciler.ts';
+export { CompositionReconciler, functionNames, RevisionValidator } from './controllers/composition/reconciler.ts';
 export type { ControllerEngine, CrdRenderer } from './controllers/definition/reconciler.ts';
 export { DefinitionReconciler } from './controllers/definition/reconciler.ts';
 export type { Controller, ControllerSpec, QueueFactory } from './controllers/runtime/manager.ts';
 export { ControllerManager } from './controllers/runtime/manager.ts';
-export type { Engine, EngineFunctions, EngineOptions } from './engine.ts';
+export type { Engine, EngineFunctions, EngineOptions, InstalledFunctionsOptions } from './engine.ts';
 export { registryFunctions, startEngine } from './engine.ts';
+export type { Connection, FunctionEndpoint, PackagedFunctionsOptions } from './functions/packaged.ts';
+export {
+  AnnotationFunctionRuntime,
+  activeRevision,
+  CapabilityComposition,
+  capabilitiesContain,
+  endpointOf,
+  FunctionErrorCode,
+  FunctionRevisionType,
+  FunctionType,
+  isDevelopment,
+  LabelParentPackage,
+  loadFunctionTls,
+  missingCapabilities,
+  PackagedFunctions,
+  RuntimeDevelopment,
+  revisionsOf,
+} from './functions/packaged.ts';
 export type { EngineMetrics } from './metrics/engine-metrics.ts';
 export { instrumentFunction, instrumentKubeClient, newEngineMetrics } from './metrics/engine-metrics.ts';
 export type { MetricsServer } from './metrics/http.ts';
@@ -120,8 +138,8 @@ export {
   forCompositeResourceClaim,
   XcrdErrorCode,
 } from './xcrd/crd.ts';
+export { applyXrdDefaults } from './xcrd/defaults.ts';
 export { xcrdRenderer } from './xcrd/renderer.ts';
 export { CompositeResourceScope, compositeSchemaOf, scopeOf } from './xcrd/scope.ts';
 export type { FieldError } from './xcrd/validate.ts';
 export { assertValidXrd, formatFieldError, validateXrd } from './xcrd/validate.ts';
-export { applyXrdDefaults } from './xcrd/defaults.ts';

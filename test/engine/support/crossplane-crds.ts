@@ -118,3 +118,26 @@ export async function installCrossplaneCrds(client: KubeClient): Promise<{ sourc
   });
   return { source: crds === project ? 'project' : 'minimal' };
 }
+
+/**
+ * InstallFunctionCrds applies the project's pkg.crossplane.io Function and FunctionRevision CRDs
+ * (crds/, shared by suites; idempotent) and waits until both kinds are served.
+ */
+export async function installFunctionCrds(client: KubeClient): Promise<void> {
+  const crds: KubeObject[] = [];
+  for (const f of ['pkg.crossplane.io_functions.yaml', 'pkg.crossplane.io_functionrevisions.yaml']) {
+    for (const doc of parseAllDocuments(readFileSync(join(CRDS_DIR, f), 'utf8'))) {
+      const v = doc.toJS() as KubeObject | null;
+      if (v !== null && v.kind === 'CustomResourceDefinition') crds.push(v);
+    }
+  }
+  for (const c of crds) {
+    await client.apply({ ...c, metadata: { name: c.metadata.name ?? '' } }, { fieldManager: 'trellis-test-crds', force: true });
+  }
+  client.invalidateDiscovery();
+  await waitFor('Functions and FunctionRevisions to be served', async () => {
+    await client.list({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Function' }, { limit: 1 });
+    await client.list({ apiVersion: 'pkg.crossplane.io/v1', kind: 'FunctionRevision' }, { limit: 1 });
+    return true;
+  });
+}

@@ -2,7 +2,7 @@
 // queues, built-in functions in-process. Each suite labels its XRDs and Compositions with its own
 // selector value, so several suites (and engines) share one API server without seeing each other.
 
-import { type Engine, type EngineMetrics, newEngineMetrics, registryFunctions, startEngine } from '@trellis/engine';
+import { type Engine, type EngineMetrics, type EngineOptions, newEngineMetrics, registryFunctions, startEngine } from '@trellis/engine';
 import { type InformerFactory, type KubeClient, newInformerFactory, newWorkQueue } from '@trellis/kube';
 import { jsonLogger, type KubeObject, nopLogger } from '@trellis/sdk';
 import { afterAll, beforeAll } from 'vitest';
@@ -25,9 +25,10 @@ export interface EngineFixture {
 
 /**
  * UseEngine registers hooks that install the Crossplane CRDs and start an engine on `client()`
- * for the suite, and stop it afterwards. Set TRELLIS_TEST_LOG=1 to see the engine's logs.
+ * for the suite, and stop it afterwards. `options()` (read when the engine starts) adds engine
+ * options, e.g. client TLS for installed functions. Set TRELLIS_TEST_LOG=1 to see the engine's logs.
  */
-export function useEngine(client: () => KubeClient, selector: string): EngineFixture {
+export function useEngine(client: () => KubeClient, selector: string, options: () => Partial<EngineOptions> = () => ({})): EngineFixture {
   let engine: Engine | undefined;
   let informers: InformerFactory | undefined;
   const metrics = newEngineMetrics();
@@ -45,6 +46,7 @@ export function useEngine(client: () => KubeClient, selector: string): EngineFix
       log,
       selector: `${SelectorLabel}=${selector}`,
       workers: 4,
+      ...options(),
     });
   });
   afterAll(async () => {

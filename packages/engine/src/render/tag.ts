@@ -12,16 +12,27 @@ import type { Credentials, Resource, Resources, RunFunctionRequest, Schema, Stat
  * is present (as Go's non-nil empty message). JSON values are protobuf Struct values: numbers are
  * doubles.
  *
- * The encoding is written in two passes into one buffer: sizes of JSON objects and lists are
- * computed once and cached by identity, so encoding is linear in the request size.
+ * The encoding is written in one pass into a reused buffer: a length-delimited field reserves one
+ * byte for its length and, when the body turns out to need a longer varint, moves the body up
+ * (a native memmove; only bodies of 128 bytes or more move). Short ASCII strings are copied by
+ * hand, keys are sorted without a comparator when UTF-16 order is code point order.
  */
 export function requestTag(req: RunFunctionRequest): string {
-  const e = new Encoder();
-  const size = e.requestSize(req);
-  e.buf = Buffer.allocUnsafe(size);
-  e.writeRequest(req);
-  return createHash('sha256').update(e.buf.subarray(0, e.pos)).digest('hex');
+  const w = shared.busy ? new Writer(INITIAL_SIZE) : shared;
+  w.busy = true;
+  w.pos = 0;
+  try {
+    writeRequest(w, req);
+    return createHash('sha256').update(w.buf.subarray(0, w.pos)).digest('hex');
+  } finally {
+    w.busy = false;
+    if (w.buf.length > RETAINED_SIZE) w.buf = Buffer.allocUnsafe(INITIAL_SIZE);
+  }
 }
+
+const INITIAL_SIZE = 64 << 10;
+/** A buffer grown past this for one huge request is not kept for the next. */
+const RETAINED_SIZE = 4 << 20;
 
 // Wire types.
 const VARINT = 0;
@@ -44,11 +55,6 @@ function varintSize(v: number): number {
   return n;
 }
 
-/** LenFieldSize is the size of a length-delimited field (one-byte tag) holding `n` bytes. */
-function lenField(n: number): number {
-  return 1 + varintSize(n) + n;
-}
-
 /**
  * CompareCodePoints orders strings by Unicode code point, which is the order of their UTF-8
  * bytes (Go's string order), without encoding them: UTF-16 code units compare the same except
@@ -67,111 +73,59 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/**
+ * SortedKeys returns the keys of `o` whose values are not undefined, in Go's string order (UTF-8
+ * bytes). Keys already in order (most Kubernetes objects) are not sorted again.
+ */
 function sortedKeys(o: Record<string, unknown>): string[] {
-  return Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort(compareCodePoints);
+  let keys = Object.keys(o);
+  let high = false;
+  let sorted = true;
+  let prev = '';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (o[k] === undefined) {
+      keys = keys.filter((x) => o[x] !== undefined);
+      return sortKeys(keys);
+    }
+    if (!high && hasHighUnit(k)) high = true;
+    if (i > 0 && !(prev < k)) sorted = false;
+    prev = k;
+  }
+  if (sorted && !high) return keys;
+  return high ? keys.sort(compareCodePoints) : keys.sort();
 }
 
-class Encoder {
-  buf: Buffer = Buffer.alloc(0);
+function sortKeys(keys: string[]): string[] {
+  for (const k of keys) if (hasHighUnit(k)) return keys.sort(compareCodePoints);
+  return keys.sort();
+}
+
+/** HasHighUnit reports a UTF-16 unit at or above U+D800, where UTF-16 order and code point order part. */
+function hasHighUnit(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xd800) return true;
+  return false;
+}
+
+/** Writer is a growable byte buffer with one-pass length-delimited fields. */
+class Writer {
+  buf: Buffer;
   pos = 0;
-  /** Sizes caches the encoded body size of JSON objects (Struct) and lists (ListValue). */
-  private readonly sizes = new WeakMap<object, number>();
+  busy = false;
 
-  // ----- sizes -----------------------------------------------------------------------------
-
-  requestSize(req: RunFunctionRequest): number {
-    let n = 0;
-    if (req.observed !== undefined) n += lenField(this.stateSize(req.observed));
-    if (req.desired !== undefined) n += lenField(this.stateSize(req.desired));
-    if (req.input !== undefined) n += lenField(this.structSize(req.input));
-    if (req.context !== undefined) n += lenField(this.structSize(req.context));
-    n += this.mapSize(req.extraResources, (v) => lenField(this.resourcesSize(v)));
-    n += this.mapSize(req.credentials, (v) => lenField(this.credentialsSize(v)));
-    n += this.mapSize(req.requiredResources, (v) => lenField(this.resourcesSize(v)));
-    n += this.mapSize(req.requiredSchemas, (v) => lenField(this.schemaSize(v)));
-    return n;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
   }
 
-  /** MapSize is the size of a map field: one entry message per key, key field 1, value field 2. */
-  private mapSize<T>(m: Record<string, T> | undefined, valueField: (v: T) => number): number {
-    if (m === undefined) return 0;
-    let n = 0;
-    for (const k of Object.keys(m)) {
-      const v = m[k];
-      if (v === undefined) continue;
-      n += lenField(lenField(Buffer.byteLength(k)) + valueField(v));
-    }
-    return n;
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
 
-  private stateSize(s: State): number {
-    let n = 0;
-    if (s.composite !== undefined) n += lenField(this.resourceSize(s.composite));
-    n += this.mapSize(s.resources, (v) => lenField(this.resourceSize(v)));
-    return n;
-  }
-
-  private resourceSize(r: Resource): number {
-    let n = 0;
-    if (r.resource !== undefined) n += lenField(this.structSize(r.resource));
-    n += this.mapSize(r.connectionDetails, (v) => lenField(v.length));
-    if (READY_NUMBER[r.ready ?? 'READY_UNSPECIFIED'] !== 0) n += 2;
-    return n;
-  }
-
-  private resourcesSize(r: Resources | undefined): number {
-    let n = 0;
-    for (const item of r?.items ?? []) n += lenField(this.resourceSize(item));
-    return n;
-  }
-
-  private credentialsSize(c: Credentials): number {
-    const data = c.credentialData;
-    if (data === undefined) return 0;
-    return lenField(this.mapSize(data.data, (v) => lenField(v.length)));
-  }
-
-  private schemaSize(s: Schema): number {
-    return s.openapiV3 === undefined ? 0 : lenField(this.structSize(s.openapiV3 as Record<string, unknown>));
-  }
-
-  private structSize(o: Record<string, unknown>): number {
-    const cached = this.sizes.get(o);
-    if (cached !== undefined) return cached;
-    let n = 0;
-    for (const k of Object.keys(o)) {
-      const v = o[k];
-      if (v === undefined) continue;
-      n += lenField(lenField(Buffer.byteLength(k)) + lenField(this.valueSize(v)));
-    }
-    this.sizes.set(o, n);
-    return n;
-  }
-
-  private listSize(l: unknown[]): number {
-    const cached = this.sizes.get(l);
-    if (cached !== undefined) return cached;
-    let n = 0;
-    for (const item of l) n += lenField(this.valueSize(item));
-    this.sizes.set(l, n);
-    return n;
-  }
-
-  private valueSize(v: unknown): number {
-    if (v === null || typeof v === 'boolean') return 2;
-    if (typeof v === 'number' || typeof v === 'bigint') return 9;
-    if (typeof v === 'string') return lenField(Buffer.byteLength(v));
-    if (Array.isArray(v)) return lenField(this.listSize(v));
-    if (v instanceof Uint8Array) return lenField(Buffer.byteLength(Buffer.from(v).toString('base64')));
-    if (typeof v === 'object') return lenField(this.structSize(v as Record<string, unknown>));
-    return lenField(Buffer.byteLength(String(v)));
-  }
-
-  // ----- writing ---------------------------------------------------------------------------
-
-  private varint(v: number): void {
+  varint(v: number): void {
+    this.ensure(10);
     let x = v;
     while (x >= 0x80) {
       this.buf[this.pos++] = (x % 0x80) | 0x80;
@@ -180,153 +134,215 @@ class Encoder {
     this.buf[this.pos++] = x;
   }
 
-  private tag(field: number, wire: number): void {
+  tag(field: number, wire: number): void {
+    this.ensure(1);
     this.buf[this.pos++] = (field << 3) | wire;
   }
 
-  private header(field: number, len: number): void {
-    this.tag(field, LEN);
-    this.varint(len);
+  /** Begin starts a length-delimited field and returns where its body starts (for {@link end}). */
+  begin(field: number): number {
+    this.ensure(2);
+    this.buf[this.pos] = (field << 3) | LEN;
+    this.pos += 2;
+    return this.pos;
   }
 
-  private string(field: number, s: string): void {
-    const len = Buffer.byteLength(s);
-    this.header(field, len);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
+  /** End writes the length of the field begun at `start`, moving the body up if it needs more than one byte. */
+  end(start: number): void {
+    const len = this.pos - start;
+    if (len < 0x80) {
+      this.buf[start - 1] = len;
+      return;
+    }
+    const extra = varintSize(len) - 1;
+    this.ensure(extra);
+    const buf = this.buf;
+    buf.copyWithin(start + extra, start, this.pos);
+    let p = start - 1;
+    let x = len;
+    while (x >= 0x80) {
+      buf[p++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    buf[p] = x;
+    this.pos += extra;
   }
 
-  private bytes(field: number, b: Uint8Array): void {
-    this.header(field, b.length);
+  /** Str writes a string field: short ASCII strings byte by byte, others through Buffer#write. */
+  str(field: number, s: string): void {
+    const start = this.begin(field);
+    const n = s.length;
+    this.ensure(n * 3);
+    const buf = this.buf;
+    let p = this.pos;
+    let i = 0;
+    if (n <= 64) {
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+    }
+    if (i === n) this.pos = p;
+    else this.pos += buf.write(s, this.pos, 'utf8');
+    this.end(start);
+  }
+
+  bytes(field: number, b: Uint8Array): void {
+    const start = this.begin(field);
+    this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
+    this.end(start);
   }
 
-  private map<T>(field: number, m: Record<string, T> | undefined, size: (v: T) => number, write: (v: T) => void): void {
-    if (m === undefined) return;
+  double(field: number, v: number): void {
+    this.ensure(9);
+    this.buf[this.pos++] = (field << 3) | FIXED64;
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+}
+
+const shared = new Writer(INITIAL_SIZE);
+
+// ----- messages ------------------------------------------------------------------------------
+// Every message is written in field number order; map entries are messages of key (field 1) and
+// value (field 2), sorted by key.
+
+function writeRequest(w: Writer, req: RunFunctionRequest): void {
+  // 1: meta is unset when the tag is computed.
+  if (req.observed !== undefined) writeStateField(w, 2, req.observed);
+  if (req.desired !== undefined) writeStateField(w, 3, req.desired);
+  if (req.input !== undefined) writeStructField(w, 4, req.input);
+  if (req.context !== undefined) writeStructField(w, 5, req.context);
+  if (req.extraResources !== undefined) writeResourcesMap(w, 6, req.extraResources);
+  if (req.credentials !== undefined) {
+    const m = req.credentials;
     for (const k of sortedKeys(m)) {
-      const v = m[k] as T;
-      this.header(field, lenField(Buffer.byteLength(k)) + size(v));
-      this.string(1, k);
-      write(v);
+      const entry = w.begin(7);
+      w.str(1, k);
+      const start = w.begin(2);
+      writeCredentials(w, m[k] as Credentials);
+      w.end(start);
+      w.end(entry);
     }
   }
-
-  writeRequest(req: RunFunctionRequest): void {
-    // 1: meta is unset when the tag is computed.
-    if (req.observed !== undefined) this.message(2, this.stateSize(req.observed), () => this.writeState(req.observed as State));
-    if (req.desired !== undefined) this.message(3, this.stateSize(req.desired), () => this.writeState(req.desired as State));
-    if (req.input !== undefined) this.message(4, this.structSize(req.input), () => this.writeStruct(req.input as Record<string, unknown>));
-    if (req.context !== undefined)
-      this.message(5, this.structSize(req.context), () => this.writeStruct(req.context as Record<string, unknown>));
-    const resources = (v: Resources) => lenField(this.resourcesSize(v));
-    const writeResources = (v: Resources) => this.message(2, this.resourcesSize(v), () => this.writeResources(v));
-    this.map(6, req.extraResources, resources, writeResources);
-    this.map(
-      7,
-      req.credentials,
-      (v) => lenField(this.credentialsSize(v)),
-      (v) => this.message(2, this.credentialsSize(v), () => this.writeCredentials(v)),
-    );
-    this.map(8, req.requiredResources, resources, writeResources);
-    this.map(
-      9,
-      req.requiredSchemas,
-      (v) => lenField(this.schemaSize(v)),
-      (v) => this.message(2, this.schemaSize(v), () => this.writeSchema(v)),
-    );
-  }
-
-  private message(field: number, size: number, body: () => void): void {
-    this.header(field, size);
-    body();
-  }
-
-  private writeState(s: State): void {
-    if (s.composite !== undefined) this.message(1, this.resourceSize(s.composite), () => this.writeResource(s.composite as Resource));
-    this.map(
-      2,
-      s.resources,
-      (v) => lenField(this.resourceSize(v)),
-      (v) => this.message(2, this.resourceSize(v), () => this.writeResource(v)),
-    );
-  }
-
-  private writeResource(r: Resource): void {
-    if (r.resource !== undefined) this.message(1, this.structSize(r.resource), () => this.writeStruct(r.resource));
-    this.map(
-      2,
-      r.connectionDetails,
-      (v) => lenField(v.length),
-      (v) => this.bytes(2, v),
-    );
-    const ready = READY_NUMBER[r.ready ?? 'READY_UNSPECIFIED'];
-    if (ready !== 0) {
-      this.tag(3, VARINT);
-      this.varint(ready);
+  if (req.requiredResources !== undefined) writeResourcesMap(w, 8, req.requiredResources);
+  if (req.requiredSchemas !== undefined) {
+    const m = req.requiredSchemas;
+    for (const k of sortedKeys(m)) {
+      const entry = w.begin(9);
+      w.str(1, k);
+      const start = w.begin(2);
+      const s = m[k] as Schema;
+      if (s.openapiV3 !== undefined) writeStructField(w, 1, s.openapiV3);
+      w.end(start);
+      w.end(entry);
     }
   }
+}
 
-  private writeResources(r: Resources): void {
-    for (const item of r.items ?? []) this.message(1, this.resourceSize(item), () => this.writeResource(item));
-  }
-
-  private writeCredentials(c: Credentials): void {
-    const data = c.credentialData;
-    if (data === undefined) return;
-    this.message(
-      1,
-      this.mapSize(data.data, (v) => lenField(v.length)),
-      () =>
-        this.map(
-          1,
-          data.data,
-          (v) => lenField(v.length),
-          (v) => this.bytes(2, v),
-        ),
-    );
-  }
-
-  private writeSchema(s: Schema): void {
-    if (s.openapiV3 !== undefined)
-      this.message(1, this.structSize(s.openapiV3), () => this.writeStruct(s.openapiV3 as Record<string, unknown>));
-  }
-
-  /** WriteStruct writes a google.protobuf.Struct: `map<string, Value> fields = 1`. */
-  private writeStruct(o: Record<string, unknown>): void {
-    for (const k of sortedKeys(o)) {
-      const v = o[k];
-      const vs = this.valueSize(v);
-      this.header(1, lenField(Buffer.byteLength(k)) + lenField(vs));
-      this.string(1, k);
-      this.header(2, vs);
-      this.writeValue(v);
+function writeStateField(w: Writer, field: number, s: State): void {
+  const start = w.begin(field);
+  if (s.composite !== undefined) writeResourceField(w, 1, s.composite);
+  if (s.resources !== undefined) {
+    const m = s.resources;
+    for (const k of sortedKeys(m)) {
+      const entry = w.begin(2);
+      w.str(1, k);
+      writeResourceField(w, 2, m[k] as Resource);
+      w.end(entry);
     }
   }
+  w.end(start);
+}
 
-  /** WriteValue writes a google.protobuf.Value; the oneof member is always written. */
-  private writeValue(v: unknown): void {
-    if (v === null) {
-      this.tag(1, VARINT);
-      this.varint(0);
-    } else if (typeof v === 'number' || typeof v === 'bigint') {
-      this.tag(2, FIXED64);
-      this.buf.writeDoubleLE(Number(v), this.pos);
-      this.pos += 8;
-    } else if (typeof v === 'string') {
-      this.string(3, v);
-    } else if (typeof v === 'boolean') {
-      this.tag(4, VARINT);
-      this.varint(v ? 1 : 0);
-    } else if (Array.isArray(v)) {
-      this.message(6, this.listSize(v), () => {
-        for (const item of v) this.message(1, this.valueSize(item), () => this.writeValue(item));
-      });
-    } else if (v instanceof Uint8Array) {
-      this.string(3, Buffer.from(v).toString('base64'));
-    } else if (typeof v === 'object') {
-      this.message(5, this.structSize(v as Record<string, unknown>), () => this.writeStruct(v as Record<string, unknown>));
-    } else {
-      this.string(3, String(v));
-    }
+function writeResourceField(w: Writer, field: number, r: Resource): void {
+  const start = w.begin(field);
+  if (r.resource !== undefined) writeStructField(w, 1, r.resource);
+  if (r.connectionDetails !== undefined) writeBytesMap(w, 2, r.connectionDetails);
+  const ready = READY_NUMBER[r.ready ?? 'READY_UNSPECIFIED'];
+  if (ready !== 0) {
+    w.tag(3, VARINT);
+    w.varint(ready);
   }
+  w.end(start);
+}
+
+function writeResourcesMap(w: Writer, field: number, m: Record<string, Resources>): void {
+  for (const k of sortedKeys(m)) {
+    const entry = w.begin(field);
+    w.str(1, k);
+    const start = w.begin(2);
+    for (const item of (m[k] as Resources).items ?? []) writeResourceField(w, 1, item);
+    w.end(start);
+    w.end(entry);
+  }
+}
+
+function writeBytesMap(w: Writer, field: number, m: Record<string, Uint8Array>): void {
+  for (const k of sortedKeys(m)) {
+    const entry = w.begin(field);
+    w.str(1, k);
+    w.bytes(2, m[k] as Uint8Array);
+    w.end(entry);
+  }
+}
+
+function writeCredentials(w: Writer, c: Credentials): void {
+  const data = c.credentialData;
+  if (data === undefined) return;
+  const start = w.begin(1);
+  if (data.data !== undefined) writeBytesMap(w, 1, data.data);
+  w.end(start);
+}
+
+/** WriteStructField writes a google.protobuf.Struct (`map<string, Value> fields = 1`) as field `field`. */
+function writeStructField(w: Writer, field: number, o: Record<string, unknown>): void {
+  const start = w.begin(field);
+  writeStructBody(w, o);
+  w.end(start);
+}
+
+function writeStructBody(w: Writer, o: Record<string, unknown>): void {
+  const keys = sortedKeys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const entry = w.begin(1);
+    w.str(1, k);
+    writeValueField(w, 2, o[k]);
+    w.end(entry);
+  }
+}
+
+/** WriteValueField writes a google.protobuf.Value as field `field`; the oneof member is always written. */
+function writeValueField(w: Writer, field: number, v: unknown): void {
+  const start = w.begin(field);
+  if (v === null) {
+    w.tag(1, VARINT);
+    w.varint(0);
+  } else if (typeof v === 'string') {
+    w.str(3, v);
+  } else if (typeof v === 'number') {
+    w.double(2, v);
+  } else if (typeof v === 'boolean') {
+    w.tag(4, VARINT);
+    w.varint(v ? 1 : 0);
+  } else if (typeof v === 'bigint') {
+    w.double(2, Number(v));
+  } else if (Array.isArray(v)) {
+    const list = w.begin(6);
+    for (let i = 0; i < v.length; i++) writeValueField(w, 1, v[i]);
+    w.end(list);
+  } else if (v instanceof Uint8Array) {
+    w.str(3, Buffer.from(v).toString('base64'));
+  } else if (typeof v === 'object') {
+    const st = w.begin(5);
+    writeStructBody(w, v as Record<string, unknown>);
+    w.end(st);
+  } else {
+    w.str(3, String(v));
+  }
+  w.end(start);
 }

@@ -95,6 +95,11 @@ export class CompositionReconciler {
 export interface FunctionCatalog {
   /** Has reports whether `name` resolves to a function (built-in or remote). */
   has(name: string): boolean;
+  /**
+   * MissingCapabilities returns upstream's message when the installed function's active revision
+   * lacks the `composition` capability (ValidPipeline False, reason MissingCapabilities).
+   */
+  missingCapabilities?(name: string): string | undefined;
 }
 
 export interface RevisionValidatorOptions {
@@ -166,6 +171,7 @@ export function validate(rev: KubeObject, functions: FunctionCatalog): Condition
   if (pipeline.length === 0)
     return invalidPipeline('InvalidPipeline', 'spec.pipeline: Required value: a Pipeline Composition needs at least one step');
   const missing: string[] = [];
+  const incapable: string[] = [];
   for (const [i, s] of pipeline.entries()) {
     const step = isPlainObject(s) ? s : {};
     const stepName = typeof step.step === 'string' && step.step !== '' ? step.step : `#${i}`;
@@ -177,7 +183,25 @@ export function validate(rev: KubeObject, functions: FunctionCatalog): Condition
         `spec.pipeline[${i}].functionRef.name: Required value: pipeline step "${stepName}" names no function`,
       );
     if (!functions.has(fn)) missing.push(`pipeline step "${stepName}" uses function "${fn}", which is neither built in nor installed`);
+    else {
+      const problem = functions.missingCapabilities?.(fn);
+      if (problem !== undefined && !incapable.includes(problem)) incapable.push(problem);
+    }
   }
   if (missing.length > 0) return invalidPipeline('MissingFunctions', missing.join('; '));
+  if (incapable.length > 0) return invalidPipeline('MissingCapabilities', incapable.join('; '));
   return validPipeline();
+}
+
+/** FunctionNames lists the functions a revision's pipeline names (mode Resources: the built-in P&T). */
+export function functionNames(rev: KubeObject): string[] {
+  const spec = isPlainObject(rev.spec) ? rev.spec : {};
+  if (spec.mode === 'Resources') return ['function-patch-and-transform'];
+  const pipeline = Array.isArray(spec.pipeline) ? spec.pipeline : [];
+  const out: string[] = [];
+  for (const s of pipeline) {
+    const ref = isPlainObject(s) && isPlainObject(s.functionRef) ? s.functionRef : {};
+    if (typeof ref.name === 'string' && ref.name !== '' && !out.includes(ref.name)) out.push(ref.name);
+  }
+  return out;
 }
