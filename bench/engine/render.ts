@@ -28,14 +28,14 @@ const N = 50;
 const cache = envVar('TRELLIS_CACHE') ?? join(homedir(), '.cache', 'trellis');
 const bin = join(cache, 'crossplane-v2.3.4', 'bin');
 
-const xr: KubeObject = {
+export const xr: KubeObject = {
   apiVersion: 'example.org/v1alpha1',
   kind: 'XShop',
   metadata: { name: 'bench-shop', namespace: 'default', uid: '00000000-0000-4000-8000-000000000050' },
   spec: { region: 'eu-west-1', size: 'medium', team: 'payments', tags: { env: 'prod', owner: 'payments' }, replicas: 3 },
 };
 
-const composition: KubeObject = {
+export const composition: KubeObject = {
   apiVersion: 'apiextensions.crossplane.io/v1',
   kind: 'Composition',
   metadata: { name: 'bench-shop' },
