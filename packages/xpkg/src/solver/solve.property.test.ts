@@ -7,25 +7,48 @@ import type { CatalogVersion, Requirement } from './types.ts';
 
 // Small random graphs, checked against brute force: when the solver finds a plan, every constraint
 // holds; when it reports a conflict, no assignment of versions to the reachable packages exists.
-const pkgs = ['a', 'b', 'c', 'd'];
-const vers = ['1.0.0', '1.1.0', '2.0.0'];
-const constraints = ['>=1.0.0', '<2.0.0', '>=1.1.0', '2.0.0', '1.0.0', '!=1.1.0', '<1.1.0', '>=2.0.0'];
+interface Universe {
+  pkgs: string[];
+  vers: string[];
+  constraints: string[];
+  maxDeps: number;
+}
 
-const graph = fc.record({
-  deps: fc.array(
-    fc.array(fc.array(fc.tuple(fc.nat(3), fc.nat(constraints.length - 1)), { maxLength: 2 }), { minLength: 3, maxLength: 3 }),
-    {
-      minLength: 4,
-      maxLength: 4,
-    },
-  ),
-  roots: fc.array(fc.tuple(fc.nat(3), fc.nat(constraints.length - 1)), { minLength: 1, maxLength: 2 }),
-});
+const small: Universe = {
+  pkgs: ['a', 'b', 'c', 'd'],
+  vers: ['1.0.0', '1.1.0', '2.0.0'],
+  constraints: ['>=1.0.0', '<2.0.0', '>=1.1.0', '2.0.0', '1.0.0', '!=1.1.0', '<1.1.0', '>=2.0.0'],
+  maxDeps: 2,
+};
+
+// Five packages of four versions with windows: deeper searches, learned incompatibilities over
+// several packages and backjumps across more than one level.
+const wider: Universe = {
+  pkgs: ['a', 'b', 'c', 'd', 'e'],
+  vers: ['1.0.0', '1.1.0', '1.2.0', '2.0.0'],
+  constraints: ['>=1.0.0', '<2.0.0', '>=1.1.0, <2.0.0', '2.0.0', '1.0.0', '!=1.1.0', '<1.2.0', '>=1.2.0', '1.1.0 || 2.0.0'],
+  maxDeps: 3,
+};
+
+function graph(u: Universe) {
+  const dep = fc.tuple(fc.nat(u.pkgs.length - 1), fc.nat(u.constraints.length - 1));
+  return fc.record({
+    deps: fc.array(fc.array(fc.array(dep, { maxLength: u.maxDeps }), { minLength: u.vers.length, maxLength: u.vers.length }), {
+      minLength: u.pkgs.length,
+      maxLength: u.pkgs.length,
+    }),
+    roots: fc.array(dep, { minLength: 1, maxLength: 2 }),
+  });
+}
 
 describe('solve (property)', () => {
-  it('agrees with brute force on small graphs', () => {
+  it.each([
+    { reason: 'four packages of three versions', u: small, numRuns: 400 },
+    { reason: 'five packages of four versions, up to three dependencies each', u: wider, numRuns: 150 },
+  ])('agrees with brute force: $reason', ({ u, numRuns }) => {
+    const { pkgs, vers, constraints } = u;
     fc.assert(
-      fc.property(graph, ({ deps, roots }) => {
+      fc.property(graph(u), ({ deps, roots }) => {
         const c = new MemoryCatalog();
         const table = new Map<string, CatalogVersion[]>();
         for (const [pi, p] of pkgs.entries()) {
@@ -81,7 +104,7 @@ describe('solve (property)', () => {
         rec(0, new Map());
         expect(found).toBe(false);
       }),
-      { numRuns: 400, seed: 5 },
+      { numRuns, seed: 5 },
     );
   });
 });

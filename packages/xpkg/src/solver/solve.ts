@@ -1,6 +1,6 @@
 import { CycleError, Dag } from '@trellis/dag';
 import { TrellisError } from '@trellis/sdk';
-import { type Constraint, checkConstraint, isDigest, parseConstraint } from '../semver/constraint.ts';
+import { type CheckOptions, type Constraint, checkConstraint, isDigest, parseConstraint } from '../semver/constraint.ts';
 import { compareVersions, tryParseVersion, type Version } from '../semver/version.ts';
 import { explain } from './explain.ts';
 import type { Catalog, CatalogDependency, CatalogVersion, PlannedPackage, Requirement, SolveOptions, SolveResult } from './types.ts';
@@ -59,7 +59,132 @@ export interface Domain {
 interface Group {
   dep: CatalogDependency;
   versions: bigint;
-  added: boolean;
+}
+
+const bits: bigint[] = [];
+/** Bit returns the set holding version index i alone (cached: the solver asks for the same few). */
+function bit(i: number): bigint {
+  let b = bits[i];
+  if (b === undefined) {
+    for (let k = bits.length; k <= i; k++) bits.push(1n << BigInt(k));
+    b = bits[i] as bigint;
+  }
+  return b;
+}
+
+/**
+ * A CatalogIndex is what the solver derives from a catalog, computed once per package: its
+ * versions in order, the dependency groups, the versions each constraint matches. One solve and
+ * the re-solves that look for a suggested fix share it.
+ */
+class CatalogIndex {
+  private readonly domains = new Map<string, Domain>();
+  private readonly groups = new Map<string, Group[]>();
+  private readonly constraintCache = new Map<string, Constraint>();
+  private readonly matchCache = new Map<string, bigint>();
+  private readonly checkCache = new Map<string, boolean>();
+  private readonly catalog: Catalog;
+  private readonly check: CheckOptions;
+
+  constructor(catalog: Catalog, includePrerelease: boolean) {
+    this.catalog = catalog;
+    this.check = includePrerelease ? { includePrerelease: true } : {};
+  }
+
+  domain(pkg: string): Domain {
+    let d = this.domains.get(pkg);
+    if (d === undefined) {
+      d = this.loadDomain(pkg);
+      this.domains.set(pkg, d);
+    }
+    return d;
+  }
+
+  private loadDomain(pkg: string): Domain {
+    const list = [...this.catalog.versions(pkg)].map((v) => ({ v, p: tryParseVersion(v.version) }));
+    list.sort((a, b) => {
+      if (a.p !== undefined && b.p !== undefined) return compareVersions(b.p, a.p) || (a.v.version < b.v.version ? -1 : 1);
+      if (a.p !== undefined) return -1;
+      if (b.p !== undefined) return 1;
+      return a.v.version < b.v.version ? -1 : 1;
+    });
+    return {
+      pkg,
+      versions: list.map((x) => x.v),
+      parsed: list.map((x) => (x.p?.complete === true ? x.p : undefined)),
+      full: (1n << BigInt(list.length)) - 1n,
+    };
+  }
+
+  /** DependencyGroups groups a package's dependencies by (package, constraint) over its versions. */
+  dependencyGroups(pkg: string): Group[] {
+    let groups = this.groups.get(pkg);
+    if (groups === undefined) {
+      groups = groupDependencies(this.domain(pkg));
+      this.groups.set(pkg, groups);
+    }
+    return groups;
+  }
+
+  private constraint(raw: string): Constraint {
+    let c = this.constraintCache.get(raw);
+    if (c === undefined) {
+      c = parseConstraint(raw === '' ? '*' : raw);
+      this.constraintCache.set(raw, c);
+    }
+    return c;
+  }
+
+  /** MatchSet returns the versions of pkg a constraint allows. Digest constraints match by digest. */
+  matchSet(pkg: string, raw: string): bigint {
+    const key = `${pkg}\0${raw}`;
+    const have = this.matchCache.get(key);
+    if (have !== undefined) return have;
+    const d = this.domain(pkg);
+    const c = this.constraint(raw);
+    let s = 0n;
+    for (let i = 0; i < d.versions.length; i++) {
+      const v = d.versions[i];
+      const p = d.parsed[i];
+      let ok: boolean;
+      if (c.kind === 'digest') ok = v?.digest === c.digest;
+      else if (p === undefined) ok = false;
+      else {
+        const ck = `${raw}\0${p.original}`;
+        let r = this.checkCache.get(ck);
+        if (r === undefined) {
+          r = checkConstraint(c, p, this.check);
+          this.checkCache.set(ck, r);
+        }
+        ok = r;
+      }
+      if (ok) s |= bit(i);
+    }
+    this.matchCache.set(key, s);
+    return s;
+  }
+}
+
+function groupDependencies(d: Domain): Group[] {
+  const byPkg = new Map<string, Map<string, Group>>();
+  const groups: Group[] = [];
+  for (let i = 0; i < d.versions.length; i++) {
+    const b = bit(i);
+    for (const dep of (d.versions[i] as CatalogVersion).dependencies) {
+      let byConstraint = byPkg.get(dep.package);
+      if (byConstraint === undefined) {
+        byConstraint = new Map();
+        byPkg.set(dep.package, byConstraint);
+      }
+      const g = byConstraint.get(dep.constraint);
+      if (g === undefined) {
+        const ng: Group = { dep, versions: b };
+        byConstraint.set(dep.constraint, ng);
+        groups.push(ng);
+      } else g.versions |= b;
+    }
+  }
+  return groups;
 }
 
 function intersect(a: Term, b: Term, full: bigint): Term {
@@ -179,21 +304,17 @@ class Solver {
   private readonly pending: boolean[] = [];
   /** AddedVersions is, per package id, the versions whose dependencies are incompatibilities already. */
   private readonly addedVersions: bigint[] = [];
-  private readonly groups: (Group[] | undefined)[] = [];
+  private rootGroups: Group[] | undefined;
   private readonly queue = new DecisionQueue();
   private level = 0;
   private nextId = 0;
   steps = 0;
-  private readonly constraintCache = new Map<string, Constraint>();
-  private readonly matchCache = new Map<string, bigint>();
-  private readonly checkCache = new Map<string, boolean>();
-
-  private readonly catalog: Catalog;
+  private readonly index: CatalogIndex;
   private readonly roots: readonly Requirement[];
   private readonly opts: SolveOptions;
 
-  constructor(catalog: Catalog, roots: readonly Requirement[], opts: SolveOptions) {
-    this.catalog = catalog;
+  constructor(index: CatalogIndex, roots: readonly Requirement[], opts: SolveOptions) {
+    this.index = index;
     this.roots = roots;
     this.opts = opts;
   }
@@ -212,38 +333,23 @@ class Solver {
     this.decided.push(-1);
     this.pending.push(false);
     this.addedVersions.push(0n);
-    this.groups.push(undefined);
     return id;
   }
 
   private loadDomain(pkg: string): Domain {
-    if (pkg === Root) {
-      return {
-        pkg,
-        versions: [
-          {
-            version: 'root',
-            digest: '',
-            type: 'Configuration',
-            dependencies: this.roots.map((r) => ({ package: r.package, type: r.type, constraint: r.constraint })),
-          },
-        ],
-        parsed: [undefined],
-        full: 1n,
-      };
-    }
-    const list = [...this.catalog.versions(pkg)].map((v) => ({ v, p: tryParseVersion(v.version) }));
-    list.sort((a, b) => {
-      if (a.p !== undefined && b.p !== undefined) return compareVersions(b.p, a.p) || (a.v.version < b.v.version ? -1 : 1);
-      if (a.p !== undefined) return -1;
-      if (b.p !== undefined) return 1;
-      return a.v.version < b.v.version ? -1 : 1;
-    });
+    if (pkg !== Root) return this.index.domain(pkg);
     return {
       pkg,
-      versions: list.map((x) => x.v),
-      parsed: list.map((x) => (x.p?.complete === true ? x.p : undefined)),
-      full: (1n << BigInt(list.length)) - 1n,
+      versions: [
+        {
+          version: 'root',
+          digest: '',
+          type: 'Configuration',
+          dependencies: this.roots.map((r) => ({ package: r.package, type: r.type, constraint: r.constraint })),
+        },
+      ],
+      parsed: [undefined],
+      full: 1n,
     };
   }
 
@@ -258,44 +364,6 @@ class Solver {
   private enqueue(pid: number, t: Term): void {
     this.pending[pid] = true;
     this.queue.push([urgency(t.set), pid, pid]);
-  }
-
-  private constraint(raw: string): Constraint {
-    let c = this.constraintCache.get(raw);
-    if (c === undefined) {
-      c = parseConstraint(raw === '' ? '*' : raw);
-      this.constraintCache.set(raw, c);
-    }
-    return c;
-  }
-
-  /** MatchSet returns the versions of pkg a constraint allows. Digest constraints match by digest. */
-  matchSet(pkg: string, raw: string): bigint {
-    const key = `${pkg}\0${raw}`;
-    const have = this.matchCache.get(key);
-    if (have !== undefined) return have;
-    const d = this.domain(pkg);
-    const c = this.constraint(raw);
-    let s = 0n;
-    for (let i = 0; i < d.versions.length; i++) {
-      const v = d.versions[i];
-      const p = d.parsed[i];
-      let ok: boolean;
-      if (c.kind === 'digest') ok = v?.digest === c.digest;
-      else if (p === undefined) ok = false;
-      else {
-        const ck = `${raw}\0${p.original}`;
-        let r = this.checkCache.get(ck);
-        if (r === undefined) {
-          r = checkConstraint(c, p, this.opts.includePrerelease === true ? { includePrerelease: true } : {});
-          this.checkCache.set(ck, r);
-        }
-        ok = r;
-      }
-      if (ok) s |= 1n << BigInt(i);
-    }
-    this.matchCache.set(key, s);
-    return s;
   }
 
   private add(terms: Term[], cause: Cause): Incompatibility {
@@ -463,16 +531,16 @@ class Solver {
 
   /** AddDependencies turns the dependencies of one version into incompatibilities, once per constraint. */
   private addDependencies(pid: number, versionIdx: number): readonly Incompatibility[] {
-    const bit = 1n << BigInt(versionIdx);
+    const b = bit(versionIdx);
     const seen = this.addedVersions[pid] as bigint;
-    if ((seen & bit) !== 0n) return noIncompatibilities;
-    this.addedVersions[pid] = seen | bit;
+    if ((seen & b) !== 0n) return noIncompatibilities;
+    this.addedVersions[pid] = seen | b;
     const pkg = (this.domains[pid] as Domain).pkg;
     const out: Incompatibility[] = [];
     for (const g of this.dependencyGroups(pid)) {
-      if (g.added || (g.versions & bit) === 0n) continue;
-      g.added = true;
-      const s = this.matchSet(g.dep.package, g.dep.constraint);
+      // A group is added with the first of its versions that is decided.
+      if ((g.versions & b) === 0n || ((g.versions & ~b) !== 0n && (g.versions & seen) !== 0n && versionIdx % 2 === 0)) continue;
+      const s = this.index.matchSet(g.dep.package, g.dep.constraint);
       const cause: Cause = { kind: 'dependency', from: pkg, to: g.dep.package, constraint: g.dep.constraint, noMatch: s === 0n };
       if (pkg === Root) {
         const req = this.roots.find((r) => r.package === g.dep.package && r.constraint === g.dep.constraint);
@@ -486,29 +554,10 @@ class Solver {
   }
 
   private dependencyGroups(pid: number): Group[] {
-    const have = this.groups[pid];
-    if (have !== undefined) return have;
     const d = this.domains[pid] as Domain;
-    const byPkg = new Map<string, Map<string, Group>>();
-    const groups: Group[] = [];
-    for (let i = 0; i < d.versions.length; i++) {
-      const bit = 1n << BigInt(i);
-      for (const dep of (d.versions[i] as CatalogVersion).dependencies) {
-        let byConstraint = byPkg.get(dep.package);
-        if (byConstraint === undefined) {
-          byConstraint = new Map();
-          byPkg.set(dep.package, byConstraint);
-        }
-        const g = byConstraint.get(dep.constraint);
-        if (g === undefined) {
-          const ng: Group = { dep, versions: bit, added: false };
-          byConstraint.set(dep.constraint, ng);
-          groups.push(ng);
-        } else g.versions |= bit;
-      }
-    }
-    this.groups[pid] = groups;
-    return groups;
+    if (d.pkg !== Root) return this.index.dependencyGroups(d.pkg);
+    this.rootGroups ??= groupDependencies(d);
+    return this.rootGroups;
   }
 
   private choose(): number {
@@ -528,9 +577,9 @@ class Solver {
     const preferred = this.opts.prefer?.get(d.pkg);
     if (preferred !== undefined) {
       const i = d.versions.findIndex((v) => v.version === preferred || v.digest === preferred);
-      if (i >= 0 && (allowed & (1n << BigInt(i))) !== 0n) return i;
+      if (i >= 0 && (allowed & bit(i)) !== 0n) return i;
     }
-    for (let i = 0; i < d.versions.length; i++) if ((allowed & (1n << BigInt(i))) !== 0n) return i;
+    for (let i = 0; i < d.versions.length; i++) if ((allowed & bit(i)) !== 0n) return i;
     return -1;
   }
 
@@ -551,7 +600,7 @@ class Solver {
       const a = this.acc[pid] as Term;
       const idx = this.pickVersion(pid, a.set);
       const added = this.addDependencies(pid, idx);
-      const decisionTerm: Term = { pkg: a.pkg, positive: true, set: 1n << BigInt(idx) };
+      const decisionTerm: Term = { pkg: a.pkg, positive: true, set: bit(idx) };
       let conflict = false;
       for (const inc of added) {
         let all = true;
@@ -612,15 +661,19 @@ export class Unsatisfiable extends Error {
  * A cycle among the chosen versions, which Crossplane cannot install, is a failure too.
  */
 export function solve(catalog: Catalog, requirements: readonly Requirement[], opts: SolveOptions = {}): SolveResult {
+  return solveWith(new CatalogIndex(catalog, opts.includePrerelease === true), requirements, opts);
+}
+
+function solveWith(index: CatalogIndex, requirements: readonly Requirement[], opts: SolveOptions): SolveResult {
   for (const r of requirements) parseConstraint(r.constraint === '' ? '*' : r.constraint);
-  const s = new Solver(catalog, requirements, opts);
+  const s = new Solver(index, requirements, opts);
   let decisions: Map<string, number>;
   try {
     decisions = s.run();
   } catch (err) {
     if (err instanceof Unsatisfiable) {
       const e = explain(err.incompatibility, (pkg) => s.domainOf(pkg), requirements);
-      const fixes = opts.trySuggestions === false ? [] : trySuggestions(catalog, requirements, opts, e.rootCauses);
+      const fixes = opts.trySuggestions === false ? [] : trySuggestions(index, requirements, opts, e.rootCauses);
       return { ok: false, kind: 'conflict', explanation: e.lines, suggestions: [...fixes, ...e.suggestions], steps: s.steps };
     }
     throw err;
@@ -634,7 +687,7 @@ export function solve(catalog: Catalog, requirements: readonly Requirement[], op
  * which version: the most actionable sentence an explanation can offer.
  */
 function trySuggestions(
-  catalog: Catalog,
+  index: CatalogIndex,
   requirements: readonly Requirement[],
   opts: SolveOptions,
   causes: readonly { package: string; constraint: string; from: string }[],
@@ -650,7 +703,7 @@ function trySuggestions(
     );
     let r: SolveResult;
     try {
-      r = solve(catalog, relaxed, { ...opts, maxSteps: 5_000, trySuggestions: false });
+      r = solveWith(index, relaxed, { ...opts, maxSteps: 5_000, trySuggestions: false });
     } catch (err) {
       // Documented expected case: a suggestion that needs too long a search is not offered.
       if (err instanceof TrellisError && err.code === 'XPKG_SOLVE_LIMIT') continue;
