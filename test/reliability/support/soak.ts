@@ -15,7 +15,7 @@
 // following every kind involved must agree with fresh LISTs (see audit.ts). Memory of the
 // controllers, the API server and the provider is sampled throughout and judged after warm-up
 // (see memory.ts).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isNotFound, newKubeClient } from '@trellis/kube';
@@ -485,5 +485,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     audit?.stop();
     auditClient.close();
     await top.stop();
+    rmSync(reportDir, { recursive: true, force: true });
   }
 }
