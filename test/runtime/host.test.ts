@@ -106,7 +106,7 @@ describe.each(apiServerTargets())('provider host on $name', (target) => {
     await client.create(revision(name, {}));
     const got = await waitForObject(client, { ...revisionType, name }, 'RuntimeHealthy=False', healthy('False'));
     expect(conditionOf(got, 'RuntimeHealthy')?.message).toBe(
-      'no Node entry point: set the trellis.io/node-entrypoint annotation in the package metadata',
+      'no Node entry point: set the trellis.dev/node-entrypoint annotation in the package metadata',
     );
     expect(host.pids()[name]).toBeUndefined();
     await client.delete({ ...revisionType, name });

@@ -217,7 +217,7 @@ describe.each(controlPlanes)('pets on a fresh $name control plane', ({ start }) 
         (o) => conditionOf(o, 'Synced')?.status === 'False',
       );
       expect(conditionOf(refused, 'Synced')?.message).toBe(
-        'external resource "pet0.test." already exists and was not adopted: set the crossplane.io/external-name annotation to its name, or the trellis.io/adoption-policy annotation to "Adopt", to take it over',
+        'external resource "pet0.test." already exists and was not adopted: set the crossplane.io/external-name annotation to its name, or the trellis.dev/adoption-policy annotation to "Adopt", to take it over',
       );
       expect(refused.metadata.finalizers ?? []).toEqual([]);
       await second.client.patch(

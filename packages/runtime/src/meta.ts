@@ -24,10 +24,10 @@ export const Annotation = {
    * resource never created and whose external name the user did not give: `Adopt` takes it over,
    * `Refuse` (the default) reports that it exists and was not adopted.
    */
-  AdoptionPolicy: 'trellis.io/adoption-policy',
+  AdoptionPolicy: 'trellis.dev/adoption-policy',
 } as const;
 
-/** AdoptionPolicy values of the `trellis.io/adoption-policy` annotation. */
+/** AdoptionPolicy values of the `trellis.dev/adoption-policy` annotation. */
 export const AdoptionPolicy = { Adopt: 'Adopt', Refuse: 'Refuse' } as const;
 export type AdoptionPolicy = (typeof AdoptionPolicy)[keyof typeof AdoptionPolicy];
 

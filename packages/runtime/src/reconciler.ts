@@ -109,7 +109,7 @@ export interface ManagedReconcilerOptions {
   /** CreationGracePeriodMs: a resource not found this soon after a successful Create is waited for, not re-created. */
   creationGracePeriodMs: number;
   /**
-   * AdoptionPolicy is the default for resources without the `trellis.io/adoption-policy`
+   * AdoptionPolicy is the default for resources without the `trellis.dev/adoption-policy`
    * annotation: `Refuse` (default) reports an existing external resource instead of taking it over.
    */
   adoptionPolicy: AdoptionPolicy;

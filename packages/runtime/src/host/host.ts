@@ -22,7 +22,7 @@ export const providerRevisionType = { apiVersion: 'pkg.crossplane.io/v1', kind: 
  * specifier the host can resolve (`@trellis/provider-http/bin`). Packages carry it in their
  * `crossplane.yaml` metadata; the package manager copies it onto the ProviderRevision.
  */
-export const entryPointAnnotation = 'trellis.io/node-entrypoint';
+export const entryPointAnnotation = 'trellis.dev/node-entrypoint';
 
 /** An EntryPoint is how to start one provider process. */
 export interface EntryPoint {
@@ -34,7 +34,7 @@ export interface EntryPoint {
 /** An EntryPointResolver maps a ProviderRevision to the process that runs it, or undefined when it cannot. */
 export type EntryPointResolver = (revision: KubeObject) => EntryPoint | undefined;
 
-/** DefaultEntryPointResolver reads the `trellis.io/node-entrypoint` annotation and runs it with this Node. */
+/** DefaultEntryPointResolver reads the `trellis.dev/node-entrypoint` annotation and runs it with this Node. */
 export function defaultEntryPointResolver(revision: KubeObject): EntryPoint | undefined {
   const v = revision.metadata.annotations?.[entryPointAnnotation];
   if (v === undefined || v === '') return undefined;
