@@ -36,7 +36,10 @@ describe.each(providerPackages)('xpkg/$dir builds', (p) => {
       ]);
       expect(mine.stdout).toMatch(new RegExp(`^built Provider "trellis-${p.dir}" sha256:[0-9a-f]{64}`));
       const crossplane = join(homedir(), '.cache/trellis/crossplane-v2.3.4/bin/crossplane');
-      await run(crossplane, ['xpkg', 'build', '--package-root', root, '-o', join(out, 'upstream.xpkg')]);
+      // Upstream reads examples from ./examples relative to its working directory (the repository's
+      // own examples/ would be packaged, and its Helm chart refused): run it from the empty output
+      // directory so only the package root counts.
+      await run(crossplane, ['xpkg', 'build', '--package-root', root, '-o', join(out, 'upstream.xpkg')], { cwd: out });
     } finally {
       await rm(out, { recursive: true, force: true });
     }
