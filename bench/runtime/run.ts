@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { KubeClient } from '@trellis/kube';
 import { newKubeClient } from '@trellis/kube';
@@ -33,6 +33,12 @@ const WINDOW_S = Number(values.window);
 const PDNS_N = Number(values.pdns);
 const results: Record<string, number | string> = {};
 const zoneType = { apiVersion: 'powerdns.http.trellis.io/v1alpha1', kind: 'Zone' };
+
+/** Load prints the 1-, 5- and 15-minute load averages: the machine is shared, so figures need them next to them. */
+function load(when: string): void {
+  const [a = 0, b = 0, c = 0] = loadavg();
+  console.log(`load average ${when}: ${a.toFixed(1)} ${b.toFixed(1)} ${c.toFixed(1)}`);
+}
 
 function report(name: string, value: number, unit: string): void {
   results[name] = Number(value.toFixed(2));
@@ -152,6 +158,7 @@ function startProvider(kubeconfigPath: string, env: Record<string, string>): Pro
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`);
+  load('at start');
   const cp = await startRealControlPlane({ withControllerManager: true });
   const client = await newKubeClient({ kubeconfigPath: cp.kubeconfigPath, qps: 500, burst: 1000 });
   const local = await localZonesServer();
@@ -198,6 +205,7 @@ async function main(): Promise<void> {
     report(`pdns: ${PDNS_N} creates converged (all Ready)`, (Date.now() - tPdns) / 1000, 's');
     const zr = await fetch(`${pdns.url}/api/v1/servers/localhost/zones`, { headers: { 'X-API-Key': pdns.apiKey } });
     report('pdns: zones in PowerDNS', ((await zr.json()) as unknown[]).length, 'zones');
+    load('after the PowerDNS creates');
 
     // 2. N resources at a 1-minute poll against the local server.
     const tLocal = Date.now();
@@ -208,6 +216,7 @@ async function main(): Promise<void> {
     }));
     await waitReady(client, 'bench=local', N, 1_800_000);
     report(`local: ${N} creates converged`, (Date.now() - tLocal) / 1000, 's');
+    load('after the local creates');
     // Let the creation wave pass (a full poll interval after everything settled), then measure a
     // quiet window of several poll intervals.
     await new Promise((r) => setTimeout(r, 75_000));
@@ -218,8 +227,11 @@ async function main(): Promise<void> {
     const u1 = readUsage(provider.pid);
     const m1 = await scrapeRequestTotals(client);
     const g1 = local.gets();
+    load('at the end of the steady window');
     const d = diff(m1, m0);
-    const mine = (k: string): boolean => / (zones|providerconfigusages|secrets|providerconfigs)(\/status)?$/.test(k);
+    // What a provider writes: its managed resources and their status, usages, configs, connection
+    // secrets and events.
+    const mine = (k: string): boolean => / (zones|providerconfigusages|secrets|providerconfigs|events)(\/status)?$/.test(k);
     const minutes = WINDOW_S / 60;
     report(`steady: API writes per minute (${N + PDNS_N} MRs)`, total(d, (k) => isWrite(k) && mine(k)) / minutes, 'writes/min');
     report(

@@ -236,12 +236,17 @@ export async function runCrashScenario(o: CrashOptions): Promise<CrashReport> {
     return report;
   } finally {
     await sup.stop();
-    for (const name of [pcDns, pcAm]) {
-      try {
-        await client.delete({ apiVersion: 'http.trellis.io/v1alpha1', kind: 'ProviderConfig', name });
-      } catch (err) {
-        if (!isKubeNotFound(err)) throw err;
-      }
+    await deleteProviderConfigs(client, [pcDns, pcAm]);
+  }
+}
+
+async function deleteProviderConfigs(client: KubeClient, names: string[]): Promise<void> {
+  for (const name of names) {
+    try {
+      await client.delete({ apiVersion: 'http.trellis.io/v1alpha1', kind: 'ProviderConfig', name });
+    } catch (err) {
+      // Already gone is what this cleanup wants.
+      if (!isKubeNotFound(err)) throw err;
     }
   }
 }
