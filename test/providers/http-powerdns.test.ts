@@ -140,6 +140,63 @@ describe.each(apiServerTargets())('provider-http with PowerDNS on $name', (targe
     expect((await pdnsGet(`/zones/${zoneName}`)).status).toBe(404);
   });
 
+  it('only reports RRset drift, within a poll, when the management policies do not allow Update', async () => {
+    const zoneName = `${uniqueName('ro')}.test.`;
+    const z = uniqueName('rozone');
+    const r = uniqueName('rowww');
+    await client.create({
+      ...zoneType,
+      metadata: { name: z },
+      spec: { providerConfigRef: { name: pc }, forProvider: { name: zoneName, kind: 'Native', nameservers: [`ns1.${zoneName}`] } },
+    });
+    await client.create({
+      ...rrsetType,
+      metadata: { name: r },
+      spec: {
+        providerConfigRef: { name: pc },
+        managementPolicies: ['Observe', 'Create', 'Delete', 'LateInitialize'],
+        forProvider: { zoneRef: { name: z }, name: `www.${zoneName}`, type: 'A', ttl: 300, records: [{ content: '192.0.2.10' }] },
+      },
+    });
+    await waitForObject(client, { ...rrsetType, name: r }, 'Ready and Synced', isReadyAndSynced);
+    await waitForObject(client, { ...rrsetType, name: r }, 'UpToDate', (o) => conditionOf(o, 'UpToDate')?.status === 'True');
+
+    await fetch(`${pdns.url}/api/v1/servers/localhost/zones/${zoneName}`, {
+      method: 'PATCH',
+      headers: { 'X-API-Key': pdns.apiKey },
+      body: JSON.stringify({
+        rrsets: [
+          { name: `www.${zoneName}`, type: 'A', ttl: 60, changetype: 'REPLACE', records: [{ content: '198.51.100.1', disabled: false }] },
+        ],
+      }),
+    });
+    const t0 = Date.now();
+    const drifted = await waitForObject(
+      client,
+      { ...rrsetType, name: r },
+      'UpToDate=False',
+      (o) => conditionOf(o, 'UpToDate')?.status === 'False',
+      20_000,
+    );
+    // Found within one poll interval (3 s + 10 % jitter) plus one reconcile.
+    expect(Date.now() - t0).toBeLessThan(3_000 * 1.1 + 1_500);
+    expect(conditionOf(drifted, 'UpToDate')).toMatchObject({ reason: 'UpdateRestricted' });
+    expect(conditionOf(drifted, 'UpToDate')?.message).toMatch(
+      /^the external resource differs: spec\.forProvider\.ttl: want 300, have 60; spec\.forProvider\.records: /,
+    );
+    expect(conditionOf(drifted, 'Synced')?.status).toBe('True');
+    // Reported, not corrected: PowerDNS keeps the out-of-band value.
+    expect((await pdnsGet(`/zones/${zoneName}?rrset_name=www.${zoneName}&rrset_type=A`)).body).toMatchObject({
+      rrsets: [{ ttl: 60, records: [{ content: '198.51.100.1' }] }],
+    });
+
+    await client.delete({ ...rrsetType, name: r });
+    await client.delete({ ...zoneType, name: z });
+    await waitForGone(client, { ...rrsetType, name: r });
+    await waitForGone(client, { ...zoneType, name: z });
+    expect((await pdnsGet(`/zones/${zoneName}`)).status).toBe(404);
+  });
+
   it('reports a spec the API rejects with a clear condition', async () => {
     const z = uniqueName('bad');
     await client.create({
