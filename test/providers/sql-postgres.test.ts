@@ -168,6 +168,7 @@ describe.each(apiServerTargets())('provider-sql with PostgreSQL on $name', (targ
     });
     await waitForObject(client, { ...roleType, name: r }, 'Ready and Synced', isReadyAndSynced);
     await sql.query(`ALTER ROLE "${r}" CONNECTION LIMIT 7`);
+    const t0 = Date.now();
     const drifted: KubeObject = await waitForObject(
       client,
       { ...roleType, name: r },
@@ -175,6 +176,8 @@ describe.each(apiServerTargets())('provider-sql with PostgreSQL on $name', (targ
       (o) => conditionOf(o, 'UpToDate')?.status === 'False',
       POLL_MS * 3,
     );
+    // Found within one poll interval (+10 % jitter) plus the time of one reconcile.
+    expect(Date.now() - t0).toBeLessThan(POLL_MS * 1.1 + 1_500);
     expect(conditionOf(drifted, 'UpToDate')).toMatchObject({
       reason: 'UpdateRestricted',
       message: 'the external resource differs: connectionLimit',
