@@ -510,7 +510,7 @@ const crds = make({
       if (name !== `${s(rec(spec.names).plural)}.${s(spec.group)}`) errs.push('must be spec.names.plural+"."+spec.group');
       return errs;
     },
-    validate: (o) => schemaLibrary.validateCrd(o),
+    validate: (o) => validateCrdMemo(o),
     validateUpdate: (o, old) => schemaLibrary.validateCrd(o, { old }),
   },
   columns: [
@@ -522,6 +522,30 @@ const crds = make({
   ],
   fieldLabels: metaFieldLabels(false),
 });
+
+/**
+ * ValidateCrdMemo validates a new CRD, remembering the last few answers: validation is a pure
+ * function of the CRD's annotations, spec and status, and a client that dry-runs a create before
+ * making it (the package manager does, for every CRD of a package) asks twice in a row. Compiling
+ * and checking a large schema costs milliseconds; its JSON text costs microseconds.
+ */
+const crdValidations = new Map<string, FieldCause[]>();
+function validateCrdMemo(o: KubeObject): FieldCause[] {
+  let key: string;
+  try {
+    key = JSON.stringify([o.metadata.annotations ?? null, o.spec ?? null, o.status ?? null]);
+  } catch {
+    // Too deep to serialize: validation reports what is wrong with it; nothing to remember.
+    return schemaLibrary.validateCrd(o);
+  }
+  let causes = crdValidations.get(key);
+  if (causes === undefined) {
+    causes = schemaLibrary.validateCrd(o);
+    if (crdValidations.size >= 16) crdValidations.delete(crdValidations.keys().next().value as string);
+    crdValidations.set(key, causes);
+  }
+  return causes.map((c) => ({ ...c }));
+}
 
 /** BuiltinTypes lists every built-in resource the embedded server serves, in discovery order. */
 export function builtinTypes(): ResourceType[] {

@@ -58,16 +58,18 @@ export function isEstablished(crd: KubeObject): boolean {
   return crdCondition(crd, 'Established')?.status === 'True';
 }
 
-const cache = new Map<string, ResourceType[]>();
+/** Cache holds, per CRD uid, the types compiled for its newest generation seen (one entry per CRD). */
+const cache = new Map<string, { key: string; types: ResourceType[] }>();
 
 /**
  * CrdResourceTypes builds the ResourceTypes a CRD serves (one per served version), compiling each
  * version's schema once per CRD uid and generation.
  */
 export function crdResourceTypes(crd: KubeObject): ResourceType[] {
-  const cacheKey = `${crd.metadata.uid ?? ''}/${String(crd.metadata.generation ?? 0)}/${crd.metadata.deletionTimestamp ?? ''}`;
-  const hit = cache.get(cacheKey);
-  if (hit !== undefined) return hit;
+  const uid = crd.metadata.uid ?? '';
+  const cacheKey = `${crd.metadata.name ?? ''}/${String(crd.metadata.generation ?? 0)}/${crd.metadata.deletionTimestamp ?? ''}`;
+  const hit = cache.get(uid);
+  if (hit !== undefined && hit.key === cacheKey) return hit.types;
   const group = crdGroup(crd);
   const names = crdNames(crd);
   const namespaced = s(rec(crd.spec).scope) === 'Namespaced';
@@ -169,13 +171,13 @@ export function crdResourceTypes(crd: KubeObject): ResourceType[] {
     };
     out.push(rt);
   }
-  cache.set(cacheKey, out);
+  cache.set(uid, { key: cacheKey, types: out });
   return out;
 }
 
 /** ForgetCrd drops the compiled types of a CRD (after a change or deletion). */
 export function forgetCrdCache(uid: string): void {
-  for (const k of [...cache.keys()]) if (k.startsWith(`${uid}/`)) cache.delete(k);
+  cache.delete(uid);
 }
 
 function printerColumns(v: Record<string, unknown>): PrinterColumn[] {

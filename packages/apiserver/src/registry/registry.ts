@@ -59,6 +59,10 @@ export class Registry {
 
   /** SetCrd replaces the types a CRD serves (undefined or [] removes them). */
   setCrd(name: string, types: ResourceType[] | undefined): void {
+    // The same compiled types again (a status-only change of the CRD): nothing to re-index, and
+    // discovery and OpenAPI documents stay cached.
+    if (types !== undefined && types.length > 0 && this.crds.get(name) === types) return;
+    if ((types === undefined || types.length === 0) && !this.crds.has(name)) return;
     if (types === undefined || types.length === 0) this.crds.delete(name);
     else this.crds.set(name, types);
     this.reindex();

@@ -256,7 +256,31 @@ export function validateCrdName(crd: KubeObject): FieldCause[] {
   return errs.map((m) => toCause(invalid('metadata.name', name, m)));
 }
 
+/**
+ * PropsCache holds, during one validateCrdErrors call, the Props read from each schema object: the
+ * decode checks, the structural checks and the per-version validation all read the same schemas
+ * (Props do not depend on the path given for errors, and nothing mutates them or the input).
+ */
+let propsCache: WeakMap<object, Props | undefined> | undefined;
+
+function readPropsOnce(raw: unknown): Props | undefined {
+  if (propsCache === undefined || !isRecord(raw)) return readProps(raw, '').props;
+  if (propsCache.has(raw)) return propsCache.get(raw);
+  const props = readProps(raw, '').props;
+  propsCache.set(raw, props);
+  return props;
+}
+
 function validateCrdErrors(crd: Record<string, unknown>, old: Record<string, unknown> | undefined): FieldError[] {
+  propsCache = new WeakMap();
+  try {
+    return validateCrdErrorsOnce(crd, old);
+  } finally {
+    propsCache = undefined;
+  }
+}
+
+function validateCrdErrorsOnce(crd: Record<string, unknown>, old: Record<string, unknown> | undefined): FieldError[] {
   const decodeErrs = decodeChecks(crd);
   if (decodeErrs.length > 0) return decodeErrs;
   const spec = toInternal(crd);
@@ -309,6 +333,7 @@ function decodeChecks(crd: Record<string, unknown>): FieldError[] {
       const schema = isRecord(v.schema) ? v.schema.openAPIV3Schema : undefined;
       if (schema !== undefined && schema !== null) {
         const r = readProps(schema, `spec.versions[${i}].schema.openAPIV3Schema`);
+        if (isRecord(schema)) propsCache?.set(schema, r.props);
         for (const e of r.errors) errs.push(typeInvalid(e.field, '', e.message));
       }
     });
@@ -356,8 +381,8 @@ function allSchemas(spec: Spec): Props[] {
   const out: Props[] = [];
   const add = (s: unknown): void => {
     if (!isRecord(s) || s.openAPIV3Schema === undefined) return;
-    const r = readProps(s.openAPIV3Schema, '');
-    if (r.props !== undefined) out.push(r.props);
+    const props = readPropsOnce(s.openAPIV3Schema);
+    if (props !== undefined) out.push(props);
   };
   add(spec.validation);
   for (const v of spec.versions) add(v.schema);
@@ -480,7 +505,7 @@ function versionsValue(spec: Spec): unknown {
 
 function schemaProps(validation: unknown): Props | undefined {
   if (!isRecord(validation)) return undefined;
-  return readProps(validation.openAPIV3Schema, '').props;
+  return readPropsOnce(validation.openAPIV3Schema);
 }
 
 function validateVersion(v: Version, path: string, statusEnabled: boolean, opts: Opts): FieldError[] {
@@ -826,7 +851,7 @@ function validateValidation(validation: unknown, statusEnabled: boolean, opts: O
   if (!isRecord(validation)) return [];
   const raw = validation.openAPIV3Schema;
   if (raw === undefined || raw === null) return [];
-  const { props } = readProps(raw, '');
+  const props = readPropsOnce(raw);
   if (props === undefined) return [];
   const errs: FieldError[] = [];
   const sp = child(path, 'openAPIV3Schema');
