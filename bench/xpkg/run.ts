@@ -6,8 +6,9 @@
 //      (recorded), through a real registry (docker-registry) and the package manager.
 // Run: node --conditions=@trellis/source --import tsx bench/xpkg/run.ts [--packages 2000] [--versions 20] [--crds 500] [--skip-install]
 // Prints one line per figure and a JSON summary at the end.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startApiServer } from '@trellis/apiserver';
@@ -26,12 +27,14 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     'skip-install': { type: 'boolean', default: false },
     'skip-solver': { type: 'boolean', default: false },
+    targets: { type: 'string', default: 'embedded,real' },
   },
 });
 const P = Number(values.packages);
 const V = Number(values.versions);
 const CRDS = Number(values.crds);
 const REPEAT = Number(values.repeat);
+const TARGETS = new Set(String(values.targets).split(','));
 const results: Record<string, number | string> = {};
 
 function report(name: string, value: number, unit: string): void {
@@ -170,11 +173,29 @@ async function benchBuild(dir: string): Promise<Awaited<ReturnType<typeof buildP
   return built as Awaited<ReturnType<typeof buildPackage>>;
 }
 
-async function benchInstall(name: string, kubeconfigPath: string, ref: string): Promise<void> {
+/** CpuMs is the CPU time (user + system) processes used so far, in ms, read from /proc. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
+
+/**
+ * BenchInstall installs the provider through the package manager and reports wall time and CPU
+ * time: of this process (the package manager, plus the embedded API server when it runs in
+ * process) and of `serverPids` (a real control plane's processes).
+ */
+async function benchInstall(name: string, kubeconfigPath: string, ref: string, serverPids: number[] = []): Promise<void> {
   const client = await newKubeClient({ kubeconfigPath });
   try {
     const pm = newPackageManager({ client, resolveIntervalMs: 0 });
     await pm.reconcile(); // pkg.crossplane.io CRDs
+    const c0 = process.cpuUsage();
+    const s0 = cpuMs(serverPids);
     const t0 = performance.now();
     await client.create({
       apiVersion: 'pkg.crossplane.io/v1',
@@ -187,6 +208,10 @@ async function benchInstall(name: string, kubeconfigPath: string, ref: string): 
       if (r.packages.find((p) => p.name === 'provider-bench')?.healthy === true) break;
     }
     report(`install the ${CRDS}-CRD provider into ${name}`, (performance.now() - t0) / 1000, 's');
+    const c = process.cpuUsage(c0);
+    report(`  CPU of this process (package manager${serverPids.length === 0 ? ' + server' : ''})`, (c.user + c.system) / 1e6, 's');
+    if (serverPids.length > 0) report('  CPU of the server processes', (cpuMs(serverPids) - s0) / 1000, 's');
+    report('  load average (1 min) at the end', loadavg()[0] ?? 0, '');
   } finally {
     (client as { close?: () => void }).close?.();
   }
@@ -204,17 +229,22 @@ async function main(): Promise<void> {
         const oci = new RegistryClient();
         const ref = `${reg.host}/bench/provider-bench:v1.0.0`;
         await pushArtifact(oci, oci.parse(ref), built.artifact);
-        const embedded = await startApiServer({ dataDir: join(dir, 'embedded'), port: 0, fsync: false });
-        try {
-          await benchInstall('the embedded API server', embedded.kubeconfigPath, ref);
-        } finally {
-          await embedded.stop();
+        if (TARGETS.has('embedded')) {
+          const embedded = await startApiServer({ dataDir: join(dir, 'embedded'), port: 0, fsync: false });
+          try {
+            await benchInstall('the embedded API server', embedded.kubeconfigPath, ref);
+          } finally {
+            await embedded.stop();
+          }
         }
-        const real = await startRealControlPlane();
-        try {
-          await benchInstall('a real kube-apiserver', real.kubeconfigPath, ref);
-        } finally {
-          await real.stop();
+        if (TARGETS.has('real')) {
+          const real = await startRealControlPlane();
+          try {
+            const pid = (n: string): number => Number(readFileSync(join(real.dir, `${n}.pid`), 'utf8').trim());
+            await benchInstall('a real kube-apiserver', real.kubeconfigPath, ref, [pid('etcd'), pid('kube-apiserver')]);
+          } finally {
+            await real.stop();
+          }
         }
       } finally {
         await reg.stop();
