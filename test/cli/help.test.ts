@@ -3,10 +3,10 @@
  * and flags are one line with a hint and exit 2; --debug adds stacks; shell completion scripts
  * complete commands, actions, flags and -o values in a real bash.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { buildCli, type CommandContext } from '@trellis/cli';
 import { nopLogger } from '@trellis/sdk';
@@ -139,5 +139,38 @@ describe('shell completion', () => {
       expect(fish).toContain(`complete -c trellis -n "not __fish_seen_subcommand_from `);
       expect(fish).toContain(` -a ${c} -d `);
     }
+  });
+});
+
+describe('a closed output pipe (trellis ... | head -1)', () => {
+  const bin = resolve(import.meta.dirname, '../../packages/cli/bin/trellis.js');
+  const example = (f: string): string => resolve(import.meta.dirname, '../../examples/multi-cluster-app', f);
+  /** RunClosed runs the real bin with the read end of its stdout or stderr closed before it writes. */
+  const runClosed = (args: string[], closed: 'stdout' | 'stderr'): Promise<{ code: number | null; other: string }> =>
+    new Promise((done, fail) => {
+      const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child[closed].destroy();
+      let other = '';
+      child[closed === 'stdout' ? 'stderr' : 'stdout'].on('data', (d: Buffer) => {
+        other += d.toString();
+      });
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, other }));
+    });
+  const cases = {
+    Help: { reason: 'main writes the help and returns at once', args: ['--help'], closed: 'stdout' },
+    Render: {
+      reason: 'a command writes its result',
+      args: ['render', example('xr.yaml'), example('composition.yaml'), example('functions.yaml'), '--xrd', example('xrd.yaml')],
+      closed: 'stdout',
+    },
+    Stderr: { reason: 'the usage text goes to a closed stderr', args: [], closed: 'stderr' },
+  } as const;
+  describe.each(Object.entries(cases))('%s', (_name, tc) => {
+    it(`${tc.reason}: exits 141 (128 + SIGPIPE) and prints nothing else`, async () => {
+      const r = await runClosed([...tc.args], tc.closed);
+      expect(r.other).toBe('');
+      expect(r.code).toBe(141);
+    }, 120_000);
   });
 });

@@ -30,17 +30,37 @@ export function buildCli(ctx: CommandContext, run: (fn: () => Promise<number>) =
 }
 
 /**
+ * ExitClosedPipe is the exit code when stdout or stderr is a pipe whose reader went away
+ * (`trellis ... | head -1`): 128 + SIGPIPE, what a shell reports for Go and coreutils programs
+ * stopped by the broken pipe. Nothing is printed (there is nowhere to print it).
+ */
+export const ExitClosedPipe = 141;
+
+/**
  * Main runs the trellis command with `argv` (without `node` and the script) and resolves to the
  * exit code. It is the CLI's one error boundary: errors are printed on one line with their cause
  * chain, with stacks under `--debug`, and an unexpected error asks to be reported. A first
  * SIGINT/SIGTERM aborts the command's signal (commands stop cleanly); a second one exits at once.
+ * Without `io` it writes to the process's stdout and stderr; when either is a pipe closed by its
+ * reader (EPIPE), further output is dropped, the command's signal aborts (commands stop cleanly,
+ * as on Ctrl-C) and the exit code is ExitClosedPipe.
  */
-export async function main(argv: string[], io: Output = processOutput()): Promise<number> {
+export async function main(argv: string[], io?: Output): Promise<number> {
+  const abort = new AbortController();
+  let pipeClosed = false;
+  const onPipeClosed = (): void => {
+    pipeClosed = true;
+    if (!abort.signal.aborted) abort.abort(new TrellisError('CLI_INTERRUPTED', 'output pipe closed'));
+  };
+  const code = await runMain(argv, io ?? processOutput(onPipeClosed), abort);
+  return pipeClosed ? ExitClosedPipe : code;
+}
+
+async function runMain(argv: string[], io: Output, abort: AbortController): Promise<number> {
   const debug = argv.includes('--debug');
   const logJson = argv.includes('--log-json') || process.env.TRELLIS_LOG_FORMAT === 'json';
   const sink = (line: string): void => io.err(`${line}\n`);
   const log = logJson ? jsonLogger(sink, { debug }) : textLogger(sink, { debug });
-  const abort = new AbortController();
   const onSignal = (): void => {
     if (abort.signal.aborted) {
       io.err('\ntrellis: interrupted again, exiting now\n');
@@ -123,21 +143,42 @@ function reportError(err: unknown, ctx: CommandContext, cli: CAC): number {
   return cacUsage ? ExitCode.Usage : exitCodeFor(err);
 }
 
-function processOutput(): Output {
-  const statusLine: StatusLine = { owner: undefined, raw: (t) => process.stderr.write(t) };
+/**
+ * ProcessOutput writes to the process's stdout and stderr. A write to a pipe whose reader has
+ * gone fails asynchronously with EPIPE (an unhandled 'error' event would crash the process with
+ * a stack): from then on every write to either stream is dropped, so the command stops quietly,
+ * and `onPipeClosed` runs once. Other stream errors are not expected and are rethrown.
+ */
+function processOutput(onPipeClosed: () => void): Output {
+  let closed = false;
+  const watch = (stream: NodeJS.WriteStream): ((t: string) => void) => {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+      if (closed) return;
+      closed = true;
+      // The write may have been the command's last: main() can already have returned.
+      process.exitCode = ExitClosedPipe;
+      onPipeClosed();
+    });
+    return (t) => {
+      if (!closed) stream.write(t);
+    };
+  };
+  const stdout = watch(process.stdout);
+  const stderr = watch(process.stderr);
+  const statusLine: StatusLine = { owner: undefined, raw: stderr };
   return {
     out: (t) => {
-      if (statusLine.owner !== undefined && process.stdout.isTTY === true && process.stderr.isTTY === true)
-        process.stderr.write('\r\x1b[2K');
-      process.stdout.write(t);
+      if (statusLine.owner !== undefined && process.stdout.isTTY === true && process.stderr.isTTY === true) stderr('\r\x1b[2K');
+      stdout(t);
       statusLine.owner?.redraw();
     },
     err: (t) => {
       if (statusLine.owner === undefined) {
-        process.stderr.write(t);
+        stderr(t);
         return;
       }
-      process.stderr.write(`\r\x1b[2K${t}`);
+      stderr(`\r\x1b[2K${t}`);
       statusLine.owner.redraw();
     },
     statusLine,

@@ -82,16 +82,21 @@ export function children(pid: number): number[] {
 /**
  * ProcessesWithEnv returns the pids of processes whose environment has `name=value` (ours only:
  * other users' environments are unreadable). It finds provider processes wherever they are in the
- * tree, including orphans whose parent died.
+ * tree, including orphans whose parent died. With `command`, only processes whose argv[0] is
+ * `command` count: a provider's helpers inherit its environment (tsx's esbuild service, started
+ * when a provider running from source first transforms a module, is a child with the same
+ * TRELLIS_KUBECONFIG) and are not provider processes.
  */
-export function processesWithEnv(name: string, value: string): number[] {
+export function processesWithEnv(name: string, value: string, command?: string): number[] {
   const want = `${name}=${value}`;
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
-      if (env.includes(want)) out.push(Number(d));
+      if (!env.includes(want)) continue;
+      if (command !== undefined && readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')[0] !== command) continue;
+      out.push(Number(d));
     } catch {
       // Not ours, or gone.
     }
@@ -261,6 +266,8 @@ export async function startEmbeddedProcess(o: {
   port?: number;
   reportDir?: string;
   logPath: string;
+  /** HistorySize is the server's watch history per resource (`--history-size`; default the server's, 20,000 events). */
+  historySize?: number;
 }): Promise<EmbeddedProcess> {
   const args = [
     ...(o.reportDir === undefined ? [] : reportFlags(o.reportDir)),
@@ -269,6 +276,7 @@ export async function startEmbeddedProcess(o: {
     o.dataDir,
     '--port',
     String(o.port ?? 0),
+    ...(o.historySize === undefined ? [] : ['--history-size', String(o.historySize)]),
   ];
   const t0 = performance.now();
   const log = createWriteStream(o.logPath, { flags: 'a' });

@@ -73,10 +73,15 @@ async function realServer(): Promise<Server> {
   };
 }
 
-async function embeddedServer(dir: string, reportDir: string | undefined): Promise<Server> {
+async function embeddedServer(dir: string, reportDir: string | undefined, historySize: number | undefined): Promise<Server> {
   const dataDir = join(dir, 'embedded-data');
   const logPath = join(dir, 'apiserver.log');
-  const opts = { dataDir, logPath, ...(reportDir === undefined ? {} : { reportDir }) };
+  const opts = {
+    dataDir,
+    logPath,
+    ...(reportDir === undefined ? {} : { reportDir }),
+    ...(historySize === undefined ? {} : { historySize }),
+  };
   let s: EmbeddedProcess = await startEmbeddedProcess(opts);
   const port = s.port;
   let up = true;
@@ -125,6 +130,8 @@ export interface TopologyOptions {
   withProvider: boolean;
   /** ReportDir enables heap readings of the controllers and the embedded API server. */
   reportDir?: string;
+  /** HistorySize sets the embedded API server's watch history per resource (default: the server's). */
+  historySize?: number;
   log?: (line: string) => void;
 }
 
@@ -156,7 +163,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
   };
   try {
-    const server = o.server === 'real' ? await realServer() : await embeddedServer(dir, o.reportDir);
+    const server = o.server === 'real' ? await realServer() : await embeddedServer(dir, o.reportDir, o.historySize);
     cleanups.push(() => server.stop());
     log(`${o.server} API server on port ${server.port}`);
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: server.port });
@@ -196,10 +203,12 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
         TRELLIS_CALL_TIMEOUT: '5s',
       },
     });
-    const providerPids = (): number[] => processesWithEnv('TRELLIS_KUBECONFIG', proxiedKubeconfig);
+    // Provider processes are Node processes (the host spawns them with its own Node binary); their
+    // helpers (esbuild) share the environment but are not counted, only cleaned up.
+    const providerPids = (): number[] => processesWithEnv('TRELLIS_KUBECONFIG', proxiedKubeconfig, process.execPath);
     cleanups.push(async () => {
       await controllers.stop();
-      killPids(providerPids());
+      killPids(processesWithEnv('TRELLIS_KUBECONFIG', proxiedKubeconfig));
     });
     await controllers.start();
     log(`controllers up (pid ${controllers.pid()})`);
