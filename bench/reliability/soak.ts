@@ -6,7 +6,10 @@
 //
 //   node --conditions=@trellis/source --import tsx bench/reliability/soak.ts \
 //     [--server embedded|real] [--minutes 120] [--warmup-minutes 20] [--checkpoint-minutes 10] \
-//     [--ops 1.5] [--apps 150] [--zones 10] [--packages 3] [--out DIR]
+//     [--ops 1.5] [--apps 150] [--zones 10] [--packages 3] [--history-size N] [--out DIR]
+//
+// --history-size sets the embedded API server's watch history per resource (default: the server's
+// own, 20,000 events); see SoakOptions.historySize for why a short soak sets a small one.
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     zones: { type: 'string', default: '10' },
     'zone-op-seconds': { type: 'string', default: '20' },
     packages: { type: 'string', default: '3' },
+    'history-size': { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string', default: 'tmp/reliability' },
   },
@@ -54,6 +58,7 @@ try {
     packages: Number(values.packages),
     reportPath,
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
+    ...(values['history-size'] === undefined ? {} : { historySize: Number(values['history-size']) }),
     log: (l) => console.log(`${stamp()} ${l}`),
   });
   console.log(

@@ -47,6 +47,14 @@ export interface SoakOptions {
   zoneOpEveryMs: number;
   /** Packages cycling (0: no package churn). */
   packages: number;
+  /**
+   * HistorySize sets the embedded API server's watch history per resource. The history is a ring
+   * of that many events per resource (the server's default is 20,000), so the API server's heap
+   * grows until the rings of the busy resources are full: a bounded cache, but one that takes
+   * longer than a short soak's warm-up to fill. A short soak sets a small history so that it is
+   * full before memory is judged; what still grows then is not the history.
+   */
+  historySize?: number;
   seed?: number;
   run?: string;
   log?: (line: string) => void;
@@ -250,7 +258,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     if (o.reportPath !== undefined) writeFileSync(o.reportPath, `${JSON.stringify(report, null, 2)}\n`);
   };
   log(`soak ${run} on ${o.server}: ${o.durationMs / 60_000} min, seed ${seed}`);
-  const top = await startTopology({ server: o.server, withProvider: true, reportDir, log });
+  const top = await startTopology({
+    server: o.server,
+    withProvider: true,
+    reportDir,
+    log,
+    ...(o.historySize === undefined ? {} : { historySize: o.historySize }),
+  });
   const auditClient = await newKubeClient({ kubeconfigPath: top.proxiedKubeconfig, userAgent: 'trellis-reliability-audit' });
   let audit: WatchAudit | undefined;
   const stop = new AbortController();
