@@ -152,12 +152,13 @@ describe('provider-kubernetes across two clusters', () => {
         forProvider: { manifest: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { a: 'b' } } },
       },
     });
-    // A ConfigMap has no conditions: AllTrue keeps it not Ready, and says why.
+    // A ConfigMap has no conditions: AllTrue keeps it not Ready, and says why. (Ready=False/Creating
+    // with Synced=True comes first, right after the create: wait for the observed verdict.)
     const got = await waitForObject(
       client,
       { ...objectType, name },
-      'Ready=False',
-      (o) => conditionOf(o, 'Ready')?.status === 'False' && conditionOf(o, 'Synced')?.status === 'True',
+      'Ready=False/Unavailable',
+      (o) => conditionOf(o, 'Ready')?.reason === 'Unavailable' && conditionOf(o, 'Synced')?.status === 'True',
     );
     expect(conditionOf(got, 'Ready')?.message).toBe(`ConfigMap "${name}" has no conditions yet`);
     await client.delete({ ...objectType, name });
