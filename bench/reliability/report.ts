@@ -26,7 +26,7 @@ function row(r: RoundReport): string {
   // A converged round has nothing pending, which includes every object of a deleted claim (claim,
   // XR, composed and external resources): leftovers after a round are 0 exactly when it converged.
   const leftovers = r.convergeMs < 0 ? 'yes' : '0';
-  return `| ${r.round} | ${r.fault} | ${r.created}/${r.updated}/${r.deleted} | ${s(r.recoverMs)} | ${s(r.convergeMs)} | ${r.counts.liveClaims} | ${r.counts.composed} | ${r.counts.externalZones}/${r.counts.activeSilences} | ${c.lost} | ${c.duplicates} | ${c.other} | ${leftovers} |`;
+  return `| ${r.round} | ${r.fault} | ${r.created}/${r.updated}/${r.deleted} | ${s(r.recoverMs)} | ${s(r.convergeMs)} | ${r.counts.liveClaims} | ${r.counts.composed} | ${r.counts.externalZones}/${r.counts.activeSilences} | ${c.lost} | ${c.duplicates} | ${c.other} | ${leftovers} | ${(r as Partial<RoundReport>).load1 ?? '-'} |`;
 }
 
 export function markdown(r: CampaignReport): string {
@@ -37,8 +37,8 @@ export function markdown(r: CampaignReport): string {
     `**${r.server}**: run \`${r.run}\`, seed ${r.seed}, started ${r.started}, ${r.rounds.length} rounds in ${Math.round(r.durationS / 60)} min, ${r.controllersStarts} starts of the controllers process, ${r.violations} violations.`,
     `Convergence after the fault: median ${s(pct(50))} s, max ${s(sorted.at(-1) ?? -1)} s.`,
     '',
-    '| round | fault | created/updated/deleted | recover s | converge s | live claims | composed | zones/silences | lost | duplicates | other violations | leftovers |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| round | fault | created/updated/deleted | recover s | converge s | live claims | composed | zones/silences | lost | duplicates | other violations | leftovers | load |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.rounds.map(row),
   ];
   if (r.drain !== undefined)

@@ -17,6 +17,7 @@
 // zone or silence; no lost claim), and exactly one provider process must be running. At the end
 // every claim is deleted and nothing may be left, on the API server or in the external APIs.
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type Inspection, inspect, isReady, Ledger, listClaims, notReady } from './check.ts';
 import { isAlive } from './processes.ts';
@@ -66,6 +67,8 @@ export interface RoundReport {
   violations: string[];
   counts: Inspection['counts'];
   providerProcesses: number;
+  /** Load1 is the machine's 1-minute load average when the round converged (the campaign shares the machine). */
+  load1: number;
   notes: string[];
 }
 
@@ -313,6 +316,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         violations,
         counts: c.last.counts,
         providerProcesses: providers,
+        load1: Math.round((loadavg()[0] ?? 0) * 10) / 10,
         notes,
       };
       report.rounds.push(r);
