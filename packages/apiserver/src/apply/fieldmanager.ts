@@ -56,6 +56,16 @@ function withoutManagedFields(o: Obj): Obj {
   return c;
 }
 
+/**
+ * ViewWithoutManagedFields is `o` without metadata.managedFields, sharing everything else with
+ * `o` (two shallow copies): for the read-only comparisons of an update, which need no deep copy.
+ */
+function viewWithoutManagedFields(o: Obj): Obj {
+  if (!isRecord(o.metadata) || !Object.hasOwn(o.metadata, 'managedFields')) return o;
+  const { managedFields: _m, ...rest } = o.metadata;
+  return { ...o, metadata: rest };
+}
+
 /** GVKNN is objectGVKNN: `<namespace>/<name>; <group>/<version>, Kind=<kind>`. */
 function gvknn(o: Obj): string {
   const m = meta(o);
@@ -534,7 +544,8 @@ export function trackUpdate(args: UpdateArgs): ManagedFieldsEntry[] {
   const oldObj = args.old as unknown as Obj | undefined;
   // Too deep to walk safely (validation refuses such objects): no managedFields, as on failures.
   if (tooDeep(next) || tooDeep(oldObj)) return [];
-  const live: Obj = oldObj === undefined ? { apiVersion: next.apiVersion, kind: next.kind } : clone(oldObj);
+  // An update only reads the old and new objects (type checks and a comparison): no copies.
+  const live: Obj = oldObj === undefined ? { apiVersion: next.apiVersion, kind: next.kind } : oldObj;
   let managed: Managed;
   try {
     managed = decodeLiveOrNew(live, next, args.subresource !== '');
@@ -549,7 +560,7 @@ export function trackUpdate(args: UpdateArgs): ManagedFieldsEntry[] {
     now: args.now,
   };
   try {
-    updateChain(env, withoutManagedFields(live), withoutManagedFields(next), managed, args.manager);
+    updateChain(env, viewWithoutManagedFields(live), viewWithoutManagedFields(next), managed, args.manager);
   } catch (e) {
     if (e instanceof TrellisError || e instanceof DepthError || e instanceof RangeError || e instanceof MergeError) return [];
     throw e;

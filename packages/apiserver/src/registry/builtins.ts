@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '@trellis/sdk';
 import { fe } from '../api/errors.ts';
 import { nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegment, regexError } from '../api/objectmeta.ts';
@@ -524,16 +525,19 @@ const crds = make({
 });
 
 /**
- * ValidateCrdMemo validates a new CRD, remembering the last few answers: validation is a pure
- * function of the CRD's annotations, spec and status, and a client that dry-runs a create before
- * making it (the package manager does, for every CRD of a package) asks twice in a row. Compiling
- * and checking a large schema costs milliseconds; its JSON text costs microseconds.
+ * ValidateCrdMemo validates a new CRD, remembering recent answers: validation is a pure function
+ * of the CRD's annotations, spec and status, and a client that dry-runs its creates before making
+ * them (the package manager dry-runs every CRD of a package, then creates them) asks twice.
+ * Compiling and checking a large schema costs milliseconds; hashing its JSON text microseconds.
+ * Answers are kept by SHA-256 of that text, at most 4,096 (a few hundred KiB).
  */
 const crdValidations = new Map<string, FieldCause[]>();
 function validateCrdMemo(o: KubeObject): FieldCause[] {
   let key: string;
   try {
-    key = JSON.stringify([o.metadata.annotations ?? null, o.spec ?? null, o.status ?? null]);
+    key = createHash('sha256')
+      .update(JSON.stringify([o.metadata.annotations ?? null, o.spec ?? null, o.status ?? null]))
+      .digest('base64');
   } catch {
     // Too deep to serialize: validation reports what is wrong with it; nothing to remember.
     return schemaLibrary.validateCrd(o);
@@ -541,7 +545,7 @@ function validateCrdMemo(o: KubeObject): FieldCause[] {
   let causes = crdValidations.get(key);
   if (causes === undefined) {
     causes = schemaLibrary.validateCrd(o);
-    if (crdValidations.size >= 16) crdValidations.delete(crdValidations.keys().next().value as string);
+    if (crdValidations.size >= 4096) crdValidations.delete(crdValidations.keys().next().value as string);
     crdValidations.set(key, causes);
   }
   return causes.map((c) => ({ ...c }));
