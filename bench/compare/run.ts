@@ -11,7 +11,7 @@
 // peak RSS (/proc; Crossplane = core + function-patch-and-transform), API writes per minute in
 // steady state. Goals for Trellis: ≥3x faster to all Ready, ≤1/3 of the writes, ≤1/2 of the
 // memory, 0 writes in steady state.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -25,7 +25,7 @@ import { diff, isWrite, type RequestCounts, scrapeRequestTotals, top, total } fr
 import { createAndWaitReady, percentile } from '../lib/claims.ts';
 import { parseBenchArgs, recorder } from '../lib/figures.ts';
 import { sampleUsage, sumUsage } from '../lib/proc.ts';
-import { ClaimKind, ComposedPerClaim, claim, claimName, composition, Group, Version, xrd } from '../lib/workload.ts';
+import { ClaimKind, ComposedPerClaim, claim, claimName, composition, Group, readyStatus, Version, xrd } from '../lib/workload.ts';
 import { CrossplaneVersion, startCrossplanePeer } from '../peer/peer.ts';
 
 const bargs = parseBenchArgs();
@@ -59,6 +59,11 @@ interface EngineRun {
   claims: number;
   /** LoadAverage is the machine's 1-minute load average when the claims were created. */
   loadAverage?: number;
+  /** LoadAverageMax is the highest 1-minute load average sampled until all were Ready. */
+  loadAverageMax?: number;
+  /** Date (ISO) and Commit (with `+dirty` for uncommitted changes) say when and what was measured. */
+  date?: string;
+  commit?: string;
   startSeconds: number;
   allReadySeconds: number;
   createSeconds: number;
@@ -68,9 +73,12 @@ interface EngineRun {
   writesPerClaim: number;
   cpuSeconds: number;
   peakRssMiB: number;
-  steadyWritesPerMinute: number;
-  steadyRequestsPerMinute: number;
-  steadyCpuSecondsPerMinute: number;
+  /** Steady-state figures are absent when the steady window could not be measured (see steadyTop). */
+  steadyWritesPerMinute?: number;
+  steadyRequestsPerMinute?: number;
+  steadyCpuSecondsPerMinute?: number;
+  /** ReadyAtEnd counts claims with Ready=True after the steady window (a claim can be Ready, then not). */
+  readyAtEnd?: number;
   writesTop: string;
   steadyTop: string;
 }
@@ -178,7 +186,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
   log(`compare: ${engine}, ${n} claims: starting a control plane`);
   const cp = await startRealControlPlane();
-  const client = await newKubeClient({ kubeconfigPath: cp.kubeconfigPath, userAgent: 'trellis-bench/driver' });
+  // A long request timeout: on a loaded machine an engine can keep the server busy for minutes.
+  const client = await newKubeClient({ kubeconfigPath: cp.kubeconfigPath, userAgent: 'trellis-bench/driver', requestTimeoutMs: 300_000 });
   let running: RunningEngine | undefined;
   try {
     const t0 = performance.now();
@@ -195,6 +204,11 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
 
     const pids = running.pids();
     const loadAverage = loadavg()[0] ?? 0;
+    let loadAverageMax = loadAverage;
+    const loadTimer = setInterval(() => {
+      loadAverageMax = Math.max(loadAverageMax, loadavg()[0] ?? 0);
+    }, 5000);
+    const date = new Date().toISOString();
     const before = await scrapeRequestTotals(client);
     const u0 = sumUsage(pids);
     const sampler = sampleUsage(() => pids);
@@ -206,7 +220,7 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
       concurrency: Number(values.concurrency),
       timeoutMs: Number(values['ready-timeout-minutes']) * 60_000,
       progress: (ready, totalClaims) => log(`  ${engine}: ${ready}/${totalClaims} Ready`),
-    });
+    }).finally(() => clearInterval(loadTimer));
     const u1 = sumUsage(pids);
     const after = await scrapeRequestTotals(client);
     const run = diff(after, before);
@@ -224,19 +238,13 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
       `compare: ${engine}, ${n} claims: all Ready in ${r.allReadySeconds.toFixed(1)} s; writes: ${top(run, 8, (k) => counted(k) && isWrite(k))}`,
     );
 
-    await sleep(settleSeconds * 1000);
-    const s0 = await scrapeRequestTotals(client);
-    const us0 = sumUsage(pids);
-    await sleep(steadySeconds * 1000);
-    const s1 = await scrapeRequestTotals(client);
-    const us1 = sumUsage(pids);
-    const usage = sampler.stop();
-    const steady = diff(s1, s0);
-    const perMinute = (v: number): number => (v * 60) / steadySeconds;
     const out: EngineRun = {
       engine,
       claims: n,
       loadAverage,
+      loadAverageMax,
+      date,
+      commit: treeCommit(),
       startSeconds,
       allReadySeconds: r.allReadySeconds,
       createSeconds: r.createSeconds,
@@ -245,13 +253,31 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
       requestsPerClaim: total(run, counted) / n,
       writesPerClaim: total(run, (k) => counted(k) && isWrite(k)) / n,
       cpuSeconds: u1.cpuSeconds - u0.cpuSeconds,
-      peakRssMiB: Math.max(usage.peakRssBytes, usage.sampledPeakRssBytes) / 2 ** 20,
-      steadyWritesPerMinute: perMinute(total(steady, (k) => counted(k) && isWrite(k))),
-      steadyRequestsPerMinute: perMinute(total(steady, counted)),
-      steadyCpuSecondsPerMinute: perMinute(us1.cpuSeconds - us0.cpuSeconds),
+      peakRssMiB: 0,
       writesTop: top(run, 10, (k) => counted(k) && isWrite(k)),
-      steadyTop: top(steady, 6, (k) => counted(k) && isWrite(k)) || 'none',
+      steadyTop: 'none',
     };
+    try {
+      await sleep(settleSeconds * 1000);
+      const s0 = await scrapeRequestTotals(client);
+      const us0 = sumUsage(pids);
+      await sleep(steadySeconds * 1000);
+      const s1 = await scrapeRequestTotals(client);
+      const us1 = sumUsage(pids);
+      const steady = diff(s1, s0);
+      const perMinute = (v: number): number => (v * 60) / steadySeconds;
+      out.steadyWritesPerMinute = perMinute(total(steady, (k) => counted(k) && isWrite(k)));
+      out.steadyRequestsPerMinute = perMinute(total(steady, counted));
+      out.steadyCpuSecondsPerMinute = perMinute(us1.cpuSeconds - us0.cpuSeconds);
+      out.steadyTop = top(steady, 6, (k) => counted(k) && isWrite(k)) || 'none';
+      const claimsNow = await client.listAll(claimType, { namespace });
+      out.readyAtEnd = claimsNow.items.filter((o) => readyStatus(o) === 'True').length;
+    } catch (err) {
+      // The run to Ready stands; the steady window is reported as not measured, with why.
+      out.steadyTop = `not measured: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)}`;
+    }
+    const usage = sampler.stop();
+    out.peakRssMiB = Math.max(usage.peakRssBytes, usage.sampledPeakRssBytes) / 2 ** 20;
     log(`compare: ${engine}, ${n} claims: ${JSON.stringify(out)}`);
     return out;
   } catch (err) {
@@ -261,6 +287,18 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
     await running?.stop();
     client.close();
     await cp.stop();
+  }
+}
+
+/** TreeCommit is the measured source tree: HEAD, with `+dirty` when tracked files differ from it. */
+function treeCommit(): string {
+  try {
+    const cwd = resolve(import.meta.dirname, '../..');
+    const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' }).trim() !== '';
+    return `${head}${dirty ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -320,16 +358,19 @@ for (const n of sizes) {
   const only = t === undefined ? ' (Crossplane only)' : x === undefined ? ' (Trellis only)' : '';
   const add = (
     name: string,
-    pick: (r: EngineRun) => number,
+    pick: (r: EngineRun) => number | undefined,
     unit: string,
     goal?: { op: '<=' | '>=' | '=='; target: number; on?: 'value' | 'ratio'; text: string },
   ): void => {
+    const value = pick(main);
+    if (value === undefined) return;
+    const peerValue = x === undefined || t === undefined ? undefined : pick(x);
     rec.add({
       group,
       name: `${name}${only}`,
-      value: pick(main),
+      value,
       unit,
-      ...(t !== undefined && x !== undefined ? { peer: peerName, peerValue: pick(x) } : {}),
+      ...(peerValue !== undefined ? { peer: peerName, peerValue } : {}),
       ...(goal !== undefined && t !== undefined && (goal.on !== 'ratio' || x !== undefined) ? { goal } : {}),
     });
   };
@@ -343,10 +384,13 @@ for (const n of sizes) {
   add('API writes per minute, steady state', (r) => r.steadyWritesPerMinute, 'writes/min', { op: '==', target: 0, text: '0 writes' });
   add('API requests per minute, steady state', (r) => r.steadyRequestsPerMinute, 'req/min');
   add('engine CPU per minute, steady state', (r) => r.steadyCpuSecondsPerMinute, 'CPU s/min');
+  add('claims Ready after the steady window', (r) => r.readyAtEnd, 'claims');
   for (const r of [t, x]) {
     if (r === undefined) continue;
     rec.note(
-      `${r.engine === 'trellis' ? 'Trellis' : peerName}, ${n} claims: started in ${r.startSeconds.toFixed(1)} s; load average ${r.loadAverage?.toFixed(1) ?? 'unknown'} when the claims were created; creating them took ${r.createSeconds.toFixed(1)} s; ` +
+      `${r.engine === 'trellis' ? 'Trellis' : peerName}, ${n} claims (run ${r.date?.slice(0, 16).replace('T', ' ') ?? 'date unknown'} UTC, commit ${r.commit ?? 'unknown'}): started in ${r.startSeconds.toFixed(1)} s; ` +
+        `load average ${r.loadAverage?.toFixed(1) ?? 'unknown'} when the claims were created (highest until all Ready: ${r.loadAverageMax?.toFixed(1) ?? 'unknown'}); ` +
+        `claims Ready after the steady window: ${r.readyAtEnd ?? 'not measured'} of ${r.claims}; creating them took ${r.createSeconds.toFixed(1)} s; ` +
         `writes to Ready: ${r.writesTop}; steady-state writes over ${steadySeconds} s: ${r.steadyTop}.`,
     );
   }

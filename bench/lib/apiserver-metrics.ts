@@ -31,11 +31,22 @@ export function parseRequestTotals(text: string): RequestCounts {
   return out;
 }
 
-/** ScrapeRequestTotals fetches /metrics through the client (needs a user allowed to read it). */
-export async function scrapeRequestTotals(client: KubeClient): Promise<RequestCounts> {
-  const body = await client.raw('/metrics');
-  if (typeof body !== 'string') throw new Error('/metrics did not return text');
-  return parseRequestTotals(body);
+/**
+ * ScrapeRequestTotals fetches /metrics through the client (needs a user allowed to read it). A
+ * server busy enough to let one scrape time out (a loaded machine, an engine flooding it) is asked
+ * again, up to `attempts` times: the counters are cumulative, so a later scrape loses nothing.
+ */
+export async function scrapeRequestTotals(client: KubeClient, opts: { attempts?: number } = {}): Promise<RequestCounts> {
+  const attempts = opts.attempts ?? 3;
+  for (let i = 1; ; i++) {
+    try {
+      const body = await client.raw('/metrics');
+      if (typeof body !== 'string') throw new Error('/metrics did not return text');
+      return parseRequestTotals(body);
+    } catch (err) {
+      if (i >= attempts) throw err;
+    }
+  }
 }
 
 /** Diff is after - before, per key (keys only in `after` count from 0). */

@@ -68,6 +68,50 @@ export function record(
 const NotesOpen = (p: string): string => `<!-- notes:${p} -->`;
 const NotesClose = (p: string): string => `<!-- /notes:${p} -->`;
 
+/** CompareTitle is the generated side-by-side section's heading, at the top of docs/benchmarks.md. */
+export const CompareTitle = 'Trellis vs Crossplane';
+const CompareMarker = '<!-- this section is written by bench/run.ts from docs/benchmarks.json (pillar compare): do not edit -->';
+
+/**
+ * RenderCompareSection is the `## Trellis vs Crossplane` section: machine, date, commit and load,
+ * the side-by-side table (Trellis, Crossplane, ratio, goal) and the run notes.
+ */
+export function renderCompareSection(e: PillarEntry): string {
+  const r = e.result;
+  if (r === undefined) return '';
+  const out: string[] = [`## ${CompareTitle}`, '', CompareMarker, '', `${r.title}. \`${r.command}\``, '', machineLine(r, e), ''];
+  out.push(pillarTable(r, new Map(), 'Trellis'));
+  out.push('');
+  out.push(
+    'Ratio is Trellis ÷ Crossplane (below 1: Trellis is faster, writes less, uses less). Goals (issue 8): at least 3x faster to all Ready ' +
+      '(ratio ≤ 0.33), at most a third of the API writes (ratio ≤ 0.33), at most half of the memory (ratio ≤ 0.5), 0 writes in steady state.',
+  );
+  out.push('');
+  for (const n of r.notes) out.push(`- ${n}`);
+  return out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd();
+}
+
+/**
+ * SpliceCompareSection replaces the `## Trellis vs Crossplane` section of a hand-written
+ * docs/benchmarks.md (up to the next `## ` heading), or inserts it before the first `## `
+ * heading, leaving every other line as it was.
+ */
+export function spliceCompareSection(markdown: string, section: string): string {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((l) => l === `## ${CompareTitle}`);
+  if (start >= 0) {
+    let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+    if (end < 0) end = lines.length;
+    return [...lines.slice(0, start), ...section.split('\n'), '', ...lines.slice(end)].join('\n');
+  }
+  let first = lines.findIndex((l) => l.startsWith('## '));
+  if (first < 0) first = lines.length;
+  return [...lines.slice(0, first), ...section.split('\n'), '', ...lines.slice(first)].join('\n');
+}
+
 /** ExtractNotes finds every notes block, and old-style `## name` sections without markers. */
 export function extractNotes(markdown: string, pillars: string[]): Map<string, string> {
   const notes = new Map<string, string>();
@@ -82,6 +126,7 @@ export function extractNotes(markdown: string, pillars: string[]): Map<string, s
     const nl = sec.indexOf('\n');
     const title = sec.slice(0, nl === -1 ? undefined : nl).trim();
     const body = nl === -1 ? '' : sec.slice(nl + 1).trim();
+    if (title === CompareTitle) continue; // generated: rewritten from the JSON
     const key = pillars.includes(title) ? title : 'other';
     const text = key === 'other' ? `### ${title}\n\n${body}` : body;
     notes.set(key, [notes.get(key), text].filter((x) => x !== undefined && x !== '').join('\n\n'));
@@ -133,12 +178,12 @@ function groups(figures: Figure[]): [string, Figure[]][] {
   return [...out];
 }
 
-function pillarTable(r: PillarResult, prev: Map<string, Figure>): string {
+function pillarTable(r: PillarResult, prev: Map<string, Figure>, valueHeader = 'value'): string {
   const hasPeer = r.figures.some((f) => f.peerValue !== undefined);
   const hasGoal = r.figures.some((f) => f.goal !== undefined);
   const hasPrev = prev.size > 0;
   const peerName = r.figures.find((f) => f.peer !== undefined)?.peer ?? 'peer';
-  const header = ['figure', 'value'];
+  const header = ['figure', valueHeader];
   if (hasPeer) header.push(peerName, 'ratio');
   if (hasGoal) header.push('goal');
   if (hasPrev) header.push('previous run');
@@ -182,13 +227,9 @@ export function renderMarkdown(file: BenchmarksFile, opts: RenderOptions): strin
       'average at the start of each run is recorded next to its figures.',
   );
   out.push('');
-  const compare = file.pillars.compare?.result;
-  if (compare !== undefined) {
-    out.push('## Side by side: Trellis and Crossplane');
-    out.push('');
-    out.push(`${compare.title}. Details and method in the \`compare\` section below.`);
-    out.push('');
-    out.push(pillarTable(compare, new Map()));
+  const compare = file.pillars.compare;
+  if (compare?.result !== undefined) {
+    out.push(renderCompareSection(compare));
     out.push('');
   }
   const withGoals = ordered.flatMap((p) =>
