@@ -52,4 +52,4 @@ export type {
   WriteOptions,
 } from './types.ts';
 export type { WorkQueueOptions } from './workqueue.ts';
-export { newWorkQueue } from './workqueue.ts';
+export { newWorkQueue, QueuePriority } from './workqueue.ts';

@@ -197,9 +197,13 @@ export interface ReconcileResult {
  * under a global rate limit.
  */
 export interface WorkQueue {
-  add(key: string): void;
-  addAfter(key: string, delayMs: number): void;
-  addRateLimited(key: string): void;
+  /**
+   * Add queues a key. Priority (default 0; higher is served first, FIFO within one priority)
+   * raises a waiting key's priority but never lowers it.
+   */
+  add(key: string, priority?: number): void;
+  addAfter(key: string, delayMs: number, priority?: number): void;
+  addRateLimited(key: string, priority?: number): void;
   /** Forget resets the per-item backoff of a key. */
   forget(key: string): void;
   /** Get waits for the next key; undefined after shutDown(). */

@@ -14,6 +14,14 @@ export interface WorkQueueOptions {
 }
 
 /**
+ * QueuePriority names the priorities engines use (any integer works; higher is served first).
+ * Low is for keys from an informer's initial list or a resync that changed nothing (as
+ * controller-runtime's priority queue does), Normal for ordinary events, High for events that
+ * move an object already in flight towards done (e.g. a composed resource became ready).
+ */
+export const QueuePriority = { Low: -100, Normal: 0, High: 100 } as const;
+
+/**
  * NewWorkQueue returns a WorkQueue with client-go's semantics:
  * - a key added while it waits is queued once (dirty set); a key added while it is being
  *   processed is queued again when `done()` is called (processing set), so one key is never
@@ -21,18 +29,34 @@ export interface WorkQueueOptions {
  * - `addAfter` keeps one timer per key, the earliest;
  * - `addRateLimited` waits the larger of the key's exponential backoff and the global token
  *   bucket (client-go's default controller rate limiter); `forget` resets the key's backoff;
- * - after `shutDown()`, `get()` resolves to undefined and adds are ignored.
+ * - after `shutDown()`, `get()` resolves to undefined and adds are ignored;
+ * and a priority per add (default 0), as controller-runtime's priority queue has: `get()` serves
+ * the highest priority first, first in first out within one priority; a key added again with a
+ * higher priority moves up (keeping its place among the keys of that priority from the time of
+ * the raise); a lower priority never demotes a waiting key. A key added while it is processed is
+ * requeued at the highest priority it was added with.
  */
 export function newWorkQueue(opts: WorkQueueOptions = {}): WorkQueue {
   return new Queue(opts);
 }
 
+/** A Lane is the FIFO of one priority; entries whose seq no longer matches the key's are stale. */
+interface Lane {
+  items: { key: string; seq: number }[];
+  head: number;
+}
+
 class Queue implements WorkQueue {
-  private readonly queue: string[] = [];
-  private head = 0;
-  private readonly dirty = new Set<string>();
+  /** Lanes by priority; `priorities` lists the lanes' priorities, highest first. */
+  private readonly lanes = new Map<number, Lane>();
+  private priorities: number[] = [];
+  /** Queued holds the keys waiting in a lane: their priority and the seq of their live entry. */
+  private readonly queued = new Map<string, { priority: number; seq: number }>();
+  private seq = 0;
+  /** Dirty holds keys that need processing (waiting or added while processing), with their priority. */
+  private readonly dirty = new Map<string, number>();
   private readonly processing = new Set<string>();
-  private readonly waiting = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  private readonly waiting = new Map<string, { at: number; priority: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
   private readonly getters: ((key: string | undefined) => void)[] = [];
   private readonly bucket: TokenBucket;
@@ -46,37 +70,50 @@ class Queue implements WorkQueue {
     this.bucket = new TokenBucket({ qps: opts.qps ?? 10, burst: opts.burst ?? 100, ...(opts.now === undefined ? {} : { now: opts.now }) });
   }
 
-  add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
-    this.dirty.add(key);
+  add(key: string, priority = 0): void {
+    if (this.shuttingDown) return;
+    const prev = this.dirty.get(key);
+    if (prev !== undefined) {
+      if (priority <= prev) return;
+      this.dirty.set(key, priority);
+      // Waiting: move it up to the new priority's lane; processing: done() requeues it there.
+      if (this.queued.has(key)) this.push(key, priority);
+      return;
+    }
+    this.dirty.set(key, priority);
     if (this.processing.has(key)) return;
-    this.push(key);
+    this.push(key, priority);
   }
 
-  addAfter(key: string, delayMs: number): void {
+  addAfter(key: string, delayMs: number, priority = 0): void {
     if (this.shuttingDown) return;
     if (!(delayMs > 0)) {
-      this.add(key);
+      this.add(key, priority);
       return;
     }
     const at = Date.now() + delayMs;
     const existing = this.waiting.get(key);
     if (existing !== undefined) {
-      if (existing.at <= at) return;
+      if (existing.at <= at) {
+        existing.priority = Math.max(existing.priority, priority);
+        return;
+      }
       clearTimeout(existing.timer);
+      priority = Math.max(existing.priority, priority);
     }
     const timer = setTimeout(() => {
+      const w = this.waiting.get(key);
       this.waiting.delete(key);
-      this.add(key);
+      this.add(key, w?.priority ?? priority);
     }, delayMs);
     timer.unref();
-    this.waiting.set(key, { at, timer });
+    this.waiting.set(key, { at, priority, timer });
   }
 
-  addRateLimited(key: string): void {
+  addRateLimited(key: string, priority = 0): void {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    this.addAfter(key, Math.max(exponentialDelay(n, this.baseDelayMs, this.maxDelayMs), this.bucket.reserve()));
+    this.addAfter(key, Math.max(exponentialDelay(n, this.baseDelayMs, this.maxDelayMs), this.bucket.reserve()), priority);
   }
 
   forget(key: string): void {
@@ -96,11 +133,12 @@ class Queue implements WorkQueue {
 
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
+    const priority = this.dirty.get(key);
+    if (priority !== undefined && !this.shuttingDown) this.push(key, priority);
   }
 
   len(): number {
-    return this.queue.length - this.head;
+    return this.queued.size;
   }
 
   shutDown(): void {
@@ -111,28 +149,50 @@ class Queue implements WorkQueue {
   }
 
   /** Push queues a dirty key, handing it straight to a waiting getter when there is one. */
-  private push(key: string): void {
+  private push(key: string, priority: number): void {
     const getter = this.getters.shift();
     if (getter !== undefined) {
+      // A getter only waits while every lane is empty, so this key is the next in any order.
       this.take(key);
       getter(key);
       return;
     }
-    this.queue.push(key);
+    const seq = ++this.seq;
+    this.queued.set(key, { priority, seq });
+    let lane = this.lanes.get(priority);
+    if (lane === undefined) {
+      lane = { items: [], head: 0 };
+      this.lanes.set(priority, lane);
+      this.priorities = [...this.lanes.keys()].sort((a, b) => b - a);
+    }
+    lane.items.push({ key, seq });
   }
 
   private pop(): string | undefined {
-    if (this.head >= this.queue.length) return undefined;
-    const key = this.queue[this.head++] as string;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
+    for (const priority of this.priorities) {
+      const lane = this.lanes.get(priority) as Lane;
+      while (lane.head < lane.items.length) {
+        const item = lane.items[lane.head++] as { key: string; seq: number };
+        if (this.queued.get(item.key)?.seq !== item.seq) continue; // moved up to another lane
+        this.compact(lane);
+        this.take(item.key);
+        return item.key;
+      }
+      lane.items.length = 0;
+      lane.head = 0;
     }
-    this.take(key);
-    return key;
+    return undefined;
+  }
+
+  private compact(lane: Lane): void {
+    if (lane.head > 1024 && lane.head * 2 > lane.items.length) {
+      lane.items.splice(0, lane.head);
+      lane.head = 0;
+    }
   }
 
   private take(key: string): void {
+    this.queued.delete(key);
     this.dirty.delete(key);
     this.processing.add(key);
   }
