@@ -4,16 +4,20 @@
 //   node --conditions=@trellis/source --import tsx bench/engine/claims.ts \
 //     [--target real|embedded] [--claims 1000] [--resources 5] [--steady-seconds 150] [--concurrency 16]
 //
-// Figures: wall time to all Ready; API writes per claim, counted by the server
+// Figures: wall time to all Ready; claim-to-Ready latency (p50/p99: from the claim's create
+// call returning to the bench's informer seeing Ready=True); CPU seconds of the engine process
+// and of the API server processes; API writes per claim, counted by the server
 // (`apiserver_request_total` on /metrics, by verb and resource, leases excluded) and by the engine's
 // own client; engine RSS and heap; steady-state writes per minute (goal: 0). Prints a table and a
-// JSON summary.
+// JSON summary, with the load average (the machine is shared).
 
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newEngineMetrics, startEngine } from '@trellis/engine';
 import { PatchAndTransform } from '@trellis/functions';
-import { type KubeClient, newInformerFactory, newKubeClient } from '@trellis/kube';
+import { type KubeClient, newInformerFactory, newKubeClient, newWorkQueue, type WorkQueue } from '@trellis/kube';
 import { type KubeObject, nopLogger } from '@trellis/sdk';
 import { installCrossplaneCrds } from '../../test/engine/support/crossplane-crds.ts';
 import { startRealControlPlane } from '../../test/harness/control-plane.ts';
@@ -27,6 +31,8 @@ const { values } = parseArgs({
     'steady-seconds': { type: 'string', default: '150' },
     concurrency: { type: 'string', default: '16' },
     namespaces: { type: 'string', default: '10' },
+    // Fifo serves every key first in first out (the engine's queues before priorities), for A/B runs.
+    fifo: { type: 'boolean', default: false },
   },
 });
 const TARGET = values.target;
@@ -35,6 +41,7 @@ const RESOURCES = Number(values.resources);
 const STEADY_S = Number(values['steady-seconds']);
 const CONCURRENCY = Number(values.concurrency);
 const NAMESPACES = Number(values.namespaces);
+const FIFO = values.fifo;
 const GROUP = 'bench.trellis.test';
 const claimType = { apiVersion: `${GROUP}/v1`, kind: 'Bucket' };
 const results: Record<string, number | string | Record<string, number>> = {};
@@ -58,6 +65,27 @@ async function serverWrites(client: KubeClient): Promise<Map<string, number>> {
     out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
+}
+
+/** ProcessCpuSeconds reads user+system CPU of a process from /proc (0 when it is gone). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // the process exited: nothing left to count
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function selfCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 function diff(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
@@ -149,6 +177,32 @@ const xrd: KubeObject = {
   },
 };
 
+/** FifoQueue is the engine's default queue with every priority dropped (first in, first out). */
+function fifoQueue(): WorkQueue {
+  const q = newWorkQueue({ baseDelayMs: 250, maxDelayMs: 30_000, qps: 50, burst: 500 });
+  return {
+    add: (key) => q.add(key),
+    addAfter: (key, ms) => q.addAfter(key, ms),
+    addRateLimited: (key) => q.addRateLimited(key),
+    forget: (key) => q.forget(key),
+    get: () => q.get(),
+    done: (key) => q.done(key),
+    len: () => q.len(),
+    shutDown: () => q.shutDown(),
+    numRequeues: (key) => q.numRequeues(key),
+  };
+}
+
+/** Reconciles sums trellis_controller_reconcile_total of controllers whose name starts with `prefix`. */
+function reconcileCount(metrics: ReturnType<typeof newEngineMetrics>, prefix: string): number {
+  let n = 0;
+  for (const line of metrics.registry.expose().split('\n')) {
+    const m = /^trellis_controller_reconcile_total\{controller="([^"]+)",result="[^"]*"\} (\d+)/.exec(line);
+    if (m !== null && (m[1] ?? '').startsWith(prefix)) n += Number(m[2]);
+  }
+  return n;
+}
+
 function isReady(o: KubeObject): boolean {
   const cs = (o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
   return cs.some((c) => c.type === 'Ready' && c.status === 'True');
@@ -156,18 +210,21 @@ function isReady(o: KubeObject): boolean {
 
 async function main(): Promise<void> {
   console.log(
-    `engine claims benchmark: target=${TARGET} claims=${CLAIMS} resources=${RESOURCES} cpus=${cpus().length} mem=${(totalmem() / 2 ** 30).toFixed(0)}GiB load=${loadavg()[0]?.toFixed(1)}`,
+    `engine claims benchmark: target=${TARGET} queue=${FIFO ? 'fifo' : 'priority'} claims=${CLAIMS} resources=${RESOURCES} cpus=${cpus().length} mem=${(totalmem() / 2 ** 30).toFixed(0)}GiB load=${loadavg()[0]?.toFixed(1)}`,
   );
   const t0 = performance.now();
   const server =
     TARGET === 'embedded'
       ? await (async () => {
           const s = await startEmbeddedApiServer();
-          return { kubeconfigPath: s.kubeconfigPath, stop: () => s.remove() };
+          return { kubeconfigPath: s.kubeconfigPath, pids: [s.pid], stop: () => s.remove() };
         })()
       : await (async () => {
           const cp = await startRealControlPlane();
-          return { kubeconfigPath: cp.kubeconfigPath, stop: () => cp.stop() };
+          const pids = ['etcd', 'kube-apiserver', 'kube-controller-manager'].map((c) =>
+            Number(readFileSync(join(cp.dir, `${c}.pid`), 'utf8').trim()),
+          );
+          return { kubeconfigPath: cp.kubeconfigPath, pids, stop: () => cp.stop() };
         })();
   report('API server start', (performance.now() - t0) / 1000, 's', 2);
   const client = await newKubeClient({ kubeconfigPath: server.kubeconfigPath, userAgent: 'trellis-bench' });
@@ -175,6 +232,7 @@ async function main(): Promise<void> {
   const metrics = newEngineMetrics();
   const informers = newInformerFactory(engineClient, { log: nopLogger });
   let stopEngine: (() => Promise<void>) | undefined;
+  let stopWatch: (() => void) | undefined;
   try {
     await installCrossplaneCrds(client);
     for (let i = 0; i < NAMESPACES; i++) await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `bench-${i}` } });
@@ -185,6 +243,7 @@ async function main(): Promise<void> {
       functions: { resolve: (n) => (/patch-and-transform$/.test(n) ? pt : undefined) },
       metrics,
       workers: 8,
+      ...(FIFO ? { newQueue: fifoQueue } : {}),
     });
     stopEngine = () => engine.stop();
     await client.create(xrd);
@@ -202,33 +261,72 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 2000));
 
+    // The bench watches claims with its own client and informer: a claim's latency runs from its
+    // create call returning to the first event that shows Ready=True.
+    const watchFactory = newInformerFactory(client, { log: nopLogger });
+    stopWatch = () => watchFactory.stopAll();
+    const claimInformer = watchFactory.informerFor<KubeObject>(claimType);
+    const createdAt = new Map<string, number>();
+    const readyAt = new Map<string, number>();
+    const seen = (o: KubeObject): void => {
+      const key = `${o.metadata.namespace}/${o.metadata.name}`;
+      if (!readyAt.has(key) && isReady(o)) readyAt.set(key, performance.now());
+    };
+    claimInformer.addHandler({ onAdd: seen, onUpdate: (_o, n) => seen(n) });
+    await claimInformer.start();
+
     const before = await serverWrites(client);
     const engineBefore = engineWrites(metrics);
+    const cpuBefore = selfCpuSeconds();
+    const xrReconcilesBefore = reconcileCount(metrics, 'composite/');
+    const claimReconcilesBefore = reconcileCount(metrics, 'claim/');
+    const serverCpuBefore = server.pids.map(processCpuSeconds).reduce((a, b) => a + b, 0);
+    const loads: number[] = [];
     const tCreate = performance.now();
     await pool(CLAIMS, CONCURRENCY, async (i) => {
+      const name = `claim-${String(i).padStart(5, '0')}`;
+      const namespace = `bench-${i % NAMESPACES}`;
       await client.create({
         ...claimType,
-        metadata: { name: `claim-${String(i).padStart(5, '0')}`, namespace: `bench-${i % NAMESPACES}` },
+        metadata: { name, namespace },
         spec: { color: i % 2 === 0 ? 'red' : 'blue', size: i },
       });
+      createdAt.set(`${namespace}/${name}`, performance.now());
     });
     report(`create ${CLAIMS} claims (${CONCURRENCY} concurrent)`, (performance.now() - tCreate) / 1000, 's', 2);
-    let ready = 0;
     let lastPrint = 0;
-    while (ready < CLAIMS) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const list = await client.listAll<KubeObject>(claimType);
-      ready = list.items.filter(isReady).length;
+    const deadline = performance.now() + 3600_000;
+    while (readyAt.size < CLAIMS) {
+      await new Promise((r) => setTimeout(r, 200));
       const el = (performance.now() - tCreate) / 1000;
       if (el - lastPrint >= 10) {
-        console.log(`  ${el.toFixed(0)}s: ${ready}/${CLAIMS} Ready (load ${loadavg()[0]?.toFixed(1)})`);
+        loads.push(loadavg()[0] ?? 0);
+        console.log(`  ${el.toFixed(0)}s: ${readyAt.size}/${CLAIMS} Ready (load ${loadavg()[0]?.toFixed(1)})`);
         lastPrint = el;
       }
-      if (el > 3600) throw new Error(`only ${ready}/${CLAIMS} claims Ready after an hour`);
+      if (performance.now() > deadline) throw new Error(`only ${readyAt.size}/${CLAIMS} claims Ready after an hour`);
     }
-    const wall = (performance.now() - tCreate) / 1000;
+    const tAllReady = Math.max(...readyAt.values());
+    const engineCpu = selfCpuSeconds() - cpuBefore;
+    const xrReconciles = reconcileCount(metrics, 'composite/') - xrReconcilesBefore;
+    const claimReconciles = reconcileCount(metrics, 'claim/') - claimReconcilesBefore;
+    const serverCpu = server.pids.map(processCpuSeconds).reduce((a, b) => a + b, 0) - serverCpuBefore;
+    loads.push(loadavg()[0] ?? 0);
+    const latencies = [...readyAt].map(([k, t]) => (t - (createdAt.get(k) ?? tCreate)) / 1000).sort((a, b) => a - b);
+    const firstReady = (Math.min(...readyAt.values()) - tCreate) / 1000;
+    const wall = (tAllReady - tCreate) / 1000;
     report(`wall time to all ${CLAIMS} claims Ready`, wall, 's', 1);
     report('claims Ready per second', CLAIMS / wall, 'claims/s', 1);
+    report('first claim Ready after the first create', firstReady, 's', 2);
+    report('claim-to-Ready latency p50', percentile(latencies, 50), 's', 2);
+    report('claim-to-Ready latency p90', percentile(latencies, 90), 's', 2);
+    report('claim-to-Ready latency p99', percentile(latencies, 99), 's', 2);
+    report('CPU seconds to all Ready, engine process (engine + bench client)', engineCpu, 's', 1);
+    report('CPU seconds to all Ready, API server processes', serverCpu, 's', 1);
+    report('XR reconciles per claim to all Ready', xrReconciles / CLAIMS, '', 2);
+    report('claim reconciles per claim to all Ready', claimReconciles / CLAIMS, '', 2);
+    report('load average (1 min) during the run, min', Math.min(...loads), '', 1);
+    report('load average (1 min) during the run, max', Math.max(...loads), '', 1);
     await new Promise((r) => setTimeout(r, 5000));
     const afterReady = await serverWrites(client);
     const runWrites = diff(afterReady, before);
@@ -263,11 +361,12 @@ async function main(): Promise<void> {
     const mem2 = process.memoryUsage();
     report('engine RSS after steady state', mem2.rss / 2 ** 20, 'MiB', 0);
   } finally {
+    stopWatch?.();
     await stopEngine?.();
     informers.stopAll();
     await server.stop();
   }
-  console.log(JSON.stringify({ target: TARGET, claims: CLAIMS, resources: RESOURCES, results }));
+  console.log(JSON.stringify({ target: TARGET, queue: FIFO ? 'fifo' : 'priority', claims: CLAIMS, resources: RESOURCES, results }));
 }
 
 await main();

@@ -5,7 +5,7 @@ import {
   FunctionRegistry,
   type RemoteTls,
 } from '@trellis/functions';
-import { type Informer, type InformerFactory, type KubeClient, newWorkQueue, type TypeRef } from '@trellis/kube';
+import { type Informer, type InformerFactory, type KubeClient, newWorkQueue, QueuePriority, type TypeRef } from '@trellis/kube';
 import { type EventRecorder, type KubeObject, type Logger, nopLogger, objectKey, TrellisError, wrap } from '@trellis/sdk';
 import { ClaimReconciler } from './controllers/claim/reconciler.ts';
 import type { Composer } from './controllers/composite/composer.ts';
@@ -34,6 +34,7 @@ import {
 import { newCircuitBreaker } from './controllers/runtime/circuit.ts';
 import { ComposedWatches } from './controllers/runtime/composed-watches.ts';
 import { ControllerManager, type QueueFactory } from './controllers/runtime/manager.ts';
+import { prioritised } from './controllers/runtime/priority.ts';
 import { PackagedFunctions } from './functions/packaged.ts';
 import { type EngineMetrics, instrumentFunction, instrumentKubeClient, newEngineMetrics } from './metrics/engine-metrics.ts';
 import type { LegacyConverter } from './render/pipeline.ts';
@@ -299,8 +300,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       workers: opts.workers ?? 4,
       reconcile: (k, s) => reconciler.reconcile(k, s),
     });
-    const enqueue = (o: KubeObject): void => controller.enqueue(objectKey(o));
-    const offXr = xrs.addHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+    const offXr = xrs.addHandler(prioritised(xrs, (o, p) => controller.enqueue(objectKey(o), p)));
     const offRev = revs.addHandler({
       onAdd: (r) => requeueUsers(r),
       onUpdate: (_o, r) => requeueUsers(r),
@@ -308,12 +308,15 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     function requeueUsers(rev: KubeObject): void {
       const comp = rev.metadata.labels?.[XrLabel.CompositionName];
       if (comp === undefined) return;
-      for (const xr of xrs.list()) if (compositionRef(xr, schema)?.name === comp) controller.enqueue(objectKey(xr));
+      // A bulk requeue (every XR of a Composition): behind the XRs in flight.
+      for (const xr of xrs.list()) if (compositionRef(xr, schema)?.name === comp) controller.enqueue(objectKey(xr), QueuePriority.Low);
     }
+    // A composed resource changed (created, became ready...): its XR is in flight and goes first,
+    // so readiness reaches the XR without waiting behind the first pass over every other XR.
     const offRoute = composed.route(xrType, {
       namespaced: scope === 'Namespaced',
       enqueue: (key, source) => {
-        if (circuit.allow(key, source)) controller.enqueue(key);
+        if (circuit.allow(key, source)) controller.enqueue(key, QueuePriority.High);
       },
     });
     stopHooks.set(name, () => {
@@ -323,7 +326,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     });
     instanceLists.set(name, () => xrs.list());
     await startedOrCleanedUp(name, () => informerStarted(xrs, `${type.kind}.${type.apiVersion}`));
-    for (const xr of xrs.list()) controller.enqueue(objectKey(xr));
+    for (const xr of xrs.list()) controller.enqueue(objectKey(xr), QueuePriority.Low);
   }
 
   async function startClaim(name: string, xrdName: string): Promise<void> {
@@ -349,18 +352,19 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       metrics,
     });
     const controller = manager.start({ name, kind: 'claim', workers: opts.workers ?? 4, reconcile: (k, s) => reconciler.reconcile(k, s) });
-    const enqueue = (o: KubeObject): void => controller.enqueue(objectKey(o));
-    const offClaim = claims.addHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-    const fromXr = (xr: KubeObject): void => {
+    const offClaim = claims.addHandler(prioritised(claims, (o, p) => controller.enqueue(objectKey(o), p)));
+    // The bound XR changed (its Composition, status, readiness): the claim is in flight and goes
+    // first, so the XR's status reaches the claim at once. Initial lists and resyncs stay Low.
+    const fromXr = (xr: KubeObject, priority: number): void => {
       const ref = claimRefOf(xr);
-      if (ref !== undefined && ref.kind === ct.kind) controller.enqueue(`${ref.namespace}/${ref.name}`);
+      if (ref !== undefined && ref.kind === ct.kind) controller.enqueue(`${ref.namespace}/${ref.name}`, priority);
       else {
         const n = xr.metadata.labels?.[XrLabel.ClaimName];
         const ns = xr.metadata.labels?.[XrLabel.ClaimNamespace];
-        if (n !== undefined && ns !== undefined) controller.enqueue(`${ns}/${n}`);
+        if (n !== undefined && ns !== undefined) controller.enqueue(`${ns}/${n}`, priority);
       }
     };
-    const offXr = xrs.addHandler({ onAdd: fromXr, onUpdate: (_o, n) => fromXr(n), onDelete: fromXr });
+    const offXr = xrs.addHandler(prioritised(xrs, (o, p) => fromXr(o, p === QueuePriority.Normal ? QueuePriority.High : p)));
     stopHooks.set(name, () => {
       offClaim();
       offXr();
@@ -369,7 +373,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     await startedOrCleanedUp(name, () =>
       Promise.all([informerStarted(claims, `${ct.kind}.${ct.apiVersion}`), informerStarted(xrs, `${xt.kind}.${xt.apiVersion}`)]),
     );
-    for (const c of claims.list()) controller.enqueue(objectKey(c));
+    for (const c of claims.list()) controller.enqueue(objectKey(c), QueuePriority.Low);
   }
 
   // Static controllers: XRDs (two roles), Compositions, CompositionRevisions.

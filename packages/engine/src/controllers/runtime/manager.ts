@@ -25,7 +25,11 @@ export interface ControllerSpec {
 /** A Controller is a running controller: enqueue keys to it, stop it. */
 export interface Controller {
   readonly name: string;
-  enqueue(key: string): void;
+  /**
+   * Enqueue queues a key; a higher priority is served first (default 0; see @trellis/kube's
+   * `QueuePriority`: Low for initial lists and bulk requeues, High for progress of objects in flight).
+   */
+  enqueue(key: string, priority?: number): void;
   enqueueAfter(key: string, ms: number): void;
   /** Stop stops taking keys and waits for in-flight reconciles to finish. */
   stop(): Promise<void>;
@@ -127,7 +131,7 @@ export class ControllerManager {
 
     const controller: Controller = {
       name: spec.name,
-      enqueue: (key) => queue.add(key),
+      enqueue: (key, priority) => queue.add(key, priority),
       enqueueAfter: (key, ms) => queue.addAfter(key, ms),
       stop: async () => {
         if (this.running.get(spec.name) !== controller) return;

@@ -1,4 +1,4 @@
-import { type EventHandler, type Informer, type InformerFactory, newWorkQueue } from '@trellis/kube';
+import { type EventHandler, type Informer, type InformerFactory, newWorkQueue, QueuePriority } from '@trellis/kube';
 import { type KubeObject, TrellisError } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
 import { newEngineMetrics } from '../../metrics/engine-metrics.ts';
@@ -6,6 +6,7 @@ import { newCircuitBreaker } from './circuit.ts';
 import { ComposedWatches } from './composed-watches.ts';
 import { newWriteMemory } from './fresh.ts';
 import { ControllerManager } from './manager.ts';
+import { prioritised } from './priority.ts';
 
 describe('circuit breaker', () => {
   it('opens after the burst, lets one event per second through, and closes after the open period', () => {
@@ -134,5 +135,52 @@ describe('ControllerManager', () => {
     m.start({ name: 'x', reconcile: async () => ({}) });
     expect(() => m.start({ name: 'x', reconcile: async () => ({}) })).toThrow(/already running/);
     void m.stopAll();
+  });
+});
+
+describe('event priorities', () => {
+  const obj = (rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', resourceVersion: rv } });
+  const cases = [
+    { reason: 'an add from the initial list is Low', synced: false, event: 'add', want: QueuePriority.Low },
+    { reason: 'an add after the first sync is Normal', synced: true, event: 'add', want: QueuePriority.Normal },
+    { reason: 'an update that changed the object is Normal', synced: true, event: 'update', want: QueuePriority.Normal },
+    { reason: 'a resync (same resourceVersion) is Low', synced: true, event: 'resync', want: QueuePriority.Low },
+    { reason: 'a delete is Normal', synced: true, event: 'delete', want: QueuePriority.Normal },
+  ] as const;
+  it.each(cases)('$reason', ({ synced, event, want }) => {
+    const got: number[] = [];
+    const h = prioritised({ hasSynced: () => synced }, (_o, p) => got.push(p));
+    if (event === 'add') h.onAdd(obj('1'));
+    else if (event === 'update') h.onUpdate(obj('1'), obj('2'));
+    else if (event === 'resync') h.onUpdate(obj('2'), obj('2'));
+    else h.onDelete(obj('2'));
+    expect(got).toEqual([want]);
+  });
+
+  it('a controller serves keys by priority', async () => {
+    const order: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const m = new ControllerManager({ newQueue: () => newWorkQueue() });
+    const c = m.start({
+      name: 'test',
+      reconcile: async (key) => {
+        if (key === 'first') await gate;
+        order.push(key);
+        return {};
+      },
+    });
+    c.enqueue('first');
+    await new Promise<void>((r) => setImmediate(r));
+    c.enqueue('initial', QueuePriority.Low);
+    c.enqueue('event');
+    c.enqueue('ready', QueuePriority.High);
+    release();
+    const deadline = Date.now() + 5000;
+    while (order.length < 4 && Date.now() < deadline) await new Promise<void>((r) => setTimeout(r, 5));
+    await m.stopAll();
+    expect(order).toEqual(['first', 'ready', 'event', 'initial']);
   });
 });
