@@ -52,7 +52,12 @@ export function parseJsonPatch(text: string): JsonPatchOp[] {
   } catch (err) {
     throw badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!Array.isArray(v)) throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  // Go's json.Unmarshal of `null` into a slice leaves it empty: kube applies no operations.
+  if (v === null) return [];
+  if (!Array.isArray(v)) {
+    const goType = typeof v === 'boolean' ? 'bool' : typeof v;
+    throw badRequest(`json: cannot unmarshal ${goType} into Go value of type jsonpatch.Patch`);
+  }
   if (v.length > MAX_JSON_PATCH_OPS)
     throw entityTooLarge(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPS}, got ${v.length}`);
   return v.map((op, i) => {

@@ -59,6 +59,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from './selectors.ts';
+import { firstYamlDocument, leadingJsonNode, yamlReaderProblem } from './yamlbody.ts';
 
 /** A decoded request body: the object and what strict decoding found. */
 export interface DecodedBody {
@@ -280,16 +281,27 @@ export class Rest {
       );
     }
     const text = body.toString('utf8');
+    if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') {
+      const problem = yamlReaderProblem(body);
+      if (problem !== undefined) throw this.decodeError(rt, `yaml: ${problem}`, text, true);
+    }
     let v: unknown;
     let duplicates: string[] = [];
     if (ct === 'application/json' || ct === '*/*' || /^\s*[{[]/.test(text)) {
+      let json = text;
       try {
         v = JSON.parse(text);
       } catch (err) {
         if (ct === 'application/json') throw this.decodeError(rt, `json: ${syntaxMessage(err)}`, text);
-        v = this.yaml(text, rt);
+        // A JSON value with more after it: kube reads the first YAML node (see yamlbody.ts).
+        const lead = leadingJsonNode(text);
+        if (lead !== undefined && !lead.ok) throw this.decodeError(rt, `yaml: ${lead.message}`, text, true);
+        if (lead?.ok === true) {
+          v = lead.value;
+          json = lead.json;
+        } else v = this.yaml(text, rt);
       }
-      if (v !== undefined && typeof v === 'object') duplicates = findDuplicates(text);
+      if (v !== undefined && typeof v === 'object') duplicates = findDuplicates(json);
     } else v = this.yaml(text, rt);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       throw this.decodeError(
@@ -312,15 +324,16 @@ export class Rest {
 
   private yaml(text: string, rt: ResourceType): unknown {
     try {
-      return parseYaml(text, { uniqueKeys: true, prettyErrors: false }) as unknown;
+      return firstYamlDocument(text);
     } catch (err) {
       throw this.decodeError(rt, `yaml: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, text);
     }
   }
 
-  private decodeError(rt: ResourceType, msg: string, text: string): ApiError {
+  private decodeError(rt: ResourceType, msg: string, text: string, beforeKind = false): ApiError {
     const summary = text.length > 30 ? `${text.slice(0, 30)}...` : text;
-    if (/"kind"\s*:/.test(text)) return badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${msg}`);
+    if (!beforeKind && /"kind"\s*:/.test(text))
+      return badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${msg}`);
     return badRequest(
       `the object provided is unrecognized (must be of type ${rt.kind}): ${msg} (${Buffer.from(summary).toString('hex').slice(0, 60)})`,
     );
@@ -534,11 +547,12 @@ export class Rest {
     const warnings: string[] = [];
     const w: WriteContext = { opts, manager: managerOrUserAgent(opts.fieldManager, userAgent), warnings };
     const decoded = this.decode(body, contentType, rt);
-    if (subresource === 'scale') return this.updateScale(rt, namespace, name, decoded.obj, w);
+    if (subresource === 'scale') {
+      checkUpdateName(decoded.obj, name);
+      return this.updateScale(rt, namespace, name, decoded.obj, w);
+    }
     const obj = this.normalize(rt, decoded, opts, warnings, 'body');
-    const bodyName = obj.metadata.name ?? '';
-    if (bodyName !== '' && bodyName !== name)
-      throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    checkUpdateName(obj, name);
     obj.metadata.name = name;
     ensureNamespace(rt, namespace, obj.metadata);
     return this.update(rt, namespace, name, subresource, obj, w);
@@ -734,7 +748,8 @@ export class Rest {
       if (ct === 'application/merge-patch+json') patched = applyMergePatch(base, patch);
       else {
         try {
-          patched = applyStrategicMergePatch(base, patch, builtinStrategyFor(rt.kind));
+          // A `null` patch decodes to an empty map in kube (Go's json.Unmarshal of null): a no-op.
+          patched = applyStrategicMergePatch(base, patch === null ? {} : patch, builtinStrategyFor(rt.kind));
         } catch (err) {
           if (err instanceof SmpError)
             throw err.badRequest
@@ -778,9 +793,16 @@ export class Rest {
   /** Apply is server-side apply: create-on-apply, merge through the apply library, conflicts as 409. */
   apply(rt: ResourceType, namespace: string, name: string, subresource: string, body: Buffer, force: boolean, w: WriteContext): RestResult {
     const text = body.toString('utf8');
+    const problem = yamlReaderProblem(body);
+    if (problem !== undefined) throw badRequest(`error decoding YAML: error converting YAML to JSON: yaml: ${problem}`);
     let applied: unknown;
+    let jsonText = text;
     try {
-      applied = /^\s*[{[]/.test(text) ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
+      if (/^\s*[{[]/.test(text)) {
+        const parsed = jsonOrLeadingNode(text);
+        applied = parsed.value;
+        jsonText = parsed.json;
+      } else applied = parseYaml(text, { uniqueKeys: true });
     } catch (err) {
       throw badRequest(`error decoding YAML: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)}`);
     }
@@ -797,7 +819,7 @@ export class Rest {
     if (typeof a.metadata !== 'object' || a.metadata === null) a.metadata = {};
     if (a.metadata.managedFields !== undefined && a.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
     if (w.opts.fieldValidation !== 'Ignore') {
-      const dups = /^\s*[{[]/.test(text) ? findDuplicates(text) : [];
+      const dups = /^\s*[{[]/.test(text) ? findDuplicates(jsonText) : [];
       const pruneCopy = structuredClone(a);
       const unknown = rt.builtin
         ? coerceBuiltin(pruneCopy, rt.openapiSchema, rt.kind, rt.version)
@@ -1218,6 +1240,18 @@ function ensureNamespace(rt: ResourceType, requestNamespace: string, meta: Recor
   throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
 }
 
+/**
+ * CheckUpdateName is kube's checkName for an update (PUT): the body must name the object, and
+ * name the one on the URL; kube-apiserver gives these 400s before any lookup.
+ */
+function checkUpdateName(obj: KubeObject, name: string): void {
+  const meta: unknown = obj.metadata;
+  const bodyName = typeof meta === 'object' && meta !== null ? (meta as { name?: unknown }).name : undefined;
+  if (typeof bodyName !== 'string' || bodyName === '')
+    throw badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
+  if (bodyName !== name) throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+}
+
 function typeMetaCauses(rt: ResourceType, obj: KubeObject): FieldCause[] {
   const out: FieldCause[] = [];
   if (obj.kind !== rt.kind) out.push(fe.invalid('kind', obj.kind ?? '', `must be ${rt.kind}`));
@@ -1318,6 +1352,18 @@ export function setCondition(obj: KubeObject, c: { type: string; status: string;
 
 function invalidPatch(message: string): ApiError {
   return invalid('', '', '', [fe.invalid('patch', '', message)]);
+}
+
+/** JsonOrLeadingNode parses an apply body that looks like JSON as kube does (see yamlbody.ts). */
+function jsonOrLeadingNode(text: string): { value: unknown; json: string } {
+  try {
+    return { value: JSON.parse(text), json: text };
+  } catch (err) {
+    const lead = leadingJsonNode(text);
+    if (lead === undefined) throw err;
+    if (!lead.ok) throw new Error(`error converting YAML to JSON: yaml: ${lead.message}`);
+    return { value: lead.value, json: lead.json };
+  }
 }
 
 function syntaxMessage(err: unknown): string {

@@ -244,7 +244,7 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
     labels.subresource = info.subresource;
     labels.scope = info.name !== '' ? 'resource' : info.namespace !== '' ? 'namespace' : 'cluster';
     if (url.searchParams.getAll('dryRun').length > 0) labels.dry_run = 'All';
-    if (rt.crd?.deprecationWarning !== undefined) res.setHeader('Warning', `299 - ${JSON.stringify(rt.crd.deprecationWarning)}`);
+    if (rt.crd?.deprecationWarning !== undefined) res.setHeader('Warning', warningValue(rt.crd.deprecationWarning));
     const q = url.searchParams;
     const ua = req.headers['user-agent'] ?? '';
     const ct = contentType(req);
@@ -434,7 +434,16 @@ function warningHeaders(res: ServerResponse, warnings: string[]): void {
   if (warnings.length === 0) return;
   const existing = res.getHeader('Warning');
   const prior = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-  res.setHeader('Warning', [...prior, ...warnings.map((w) => `299 - ${JSON.stringify(w)}`)]);
+  res.setHeader('Warning', [...prior, ...warnings.map(warningValue)]);
+}
+
+/**
+ * WarningValue is a `299 - "text"` header value. The text is sent as UTF-8 bytes as kube-apiserver
+ * sends it (Node takes header strings as latin1, and refuses characters above U+00FF: an unknown
+ * field named with a non-latin1 character was a 500 before).
+ */
+function warningValue(text: string): string {
+  return Buffer.from(`299 - ${JSON.stringify(text)}`, 'utf8').toString('latin1');
 }
 
 /** WriteJson writes a JSON response (body may already be serialized). */
