@@ -10,6 +10,7 @@ import { nopLogger, TrellisError } from '@trellis/sdk';
 import { ApiError } from './api/errors.ts';
 import { Rest } from './api/rest.ts';
 import { CrdController } from './controllers/crd.ts';
+import { EventTtl } from './controllers/eventttl.ts';
 import { GarbageCollector } from './controllers/gc.ts';
 import { NamespaceController } from './controllers/namespace.ts';
 import { createHandler, type VersionInfo } from './http/handler.ts';
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   snapshotBytes?: number;
   /** BookmarkIntervalMs is how often watches with allowWatchBookmarks get a bookmark (default 60 s). */
   bookmarkIntervalMs?: number;
+  /** EventTtlMs is how long an Event lives after its last write (default 1 h, as kube-apiserver's --event-ttl). */
+  eventTtlMs?: number;
 }
 
 /** A RunningApiServer is a started embedded API server. */
@@ -104,9 +107,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const crds = new CrdController(rest, log);
     const gc = new GarbageCollector(rest, log);
     const namespaces = new NamespaceController(rest, log);
+    const eventTtl = new EventTtl(rest, log, opts.eventTtlMs === undefined ? {} : { ttlMs: opts.eventTtlMs });
     crds.start();
     gc.start();
     namespaces.start();
+    eventTtl.start();
     phase('controllers started');
     const metrics = new Metrics();
     const s = store;
@@ -200,6 +205,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         crds.stop();
         gc.stop();
         namespaces.stop();
+        eventTtl.stop();
         await s.close();
         releaseLock();
       },
