@@ -89,7 +89,19 @@ describe.each(starters)('trellis up --with-examples ($name API server)', ({ name
     expect(js.code, js.stderr).toBe(0);
     expect(js.stdout).toContain('"kind": "XApp"');
 
-    // What the Objects made: the app's ConfigMap and ServiceAccount in default (both demo clusters are this one).
+    // Both demo clusters are this one: the two Objects of each kind agree on one object (no fight over it).
+    await waitFor(
+      'every Object to be UpToDate',
+      async () => {
+        const objects = await list('objects.kubernetes.trellis.io');
+        return (
+          objects.length === 4 &&
+          objects.every((o) => (o.status?.conditions ?? []).some((c) => c.type === 'UpToDate' && c.status === 'True'))
+        );
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    // What the Objects made: the app's ConfigMap and ServiceAccount in default.
     const cm = await getJson<Obj>('configmap', 'hello', '-n', 'default');
     expect(cm.data).toMatchObject({ image: 'nginx:1.27', message: 'hello from trellis' });
     expect(await kc('get', 'serviceaccount', 'hello', '-n', 'default', '-o', 'name')).toContain('serviceaccount/hello');

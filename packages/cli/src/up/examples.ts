@@ -135,7 +135,7 @@ export async function installExamples(o: ExamplesOptions): Promise<void> {
     return out;
   });
   await o.progress.run(`installing ${providers.length} providers`, async (t) => {
-    for (const p of providers) await apply(o.client, p, o.signal);
+    await Promise.all(providers.map((p) => apply(o.client, p, o.signal)));
     let healthy = 0;
     await poll(
       'the providers to become healthy',
@@ -156,7 +156,8 @@ export async function installExamples(o: ExamplesOptions): Promise<void> {
   const objects = await exampleObjects();
   const xrds = objects.filter((x) => x.kind === 'CompositeResourceDefinition');
   await o.progress.run(`installing ${xrds.length} example APIs`, async (t) => {
-    for (const x of objects) await apply(o.client, x, o.signal);
+    // XRDs and Compositions do not depend on each other at apply time: send them together.
+    await Promise.all(objects.map((x) => apply(o.client, x, o.signal)));
     await poll(
       'the example XRDs to be established',
       async () => {
