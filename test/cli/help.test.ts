@@ -4,11 +4,11 @@
  * complete commands, actions, flags and -o values in a real bash.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { buildCli, type CommandContext } from '@trellis/cli';
+import { buildCli, type CommandContext, ExitCode } from '@trellis/cli';
 import { nopLogger } from '@trellis/sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { trellis } from './cli.ts';
@@ -172,5 +172,79 @@ describe('a closed output pipe (trellis ... | head -1)', () => {
       expect(r.other).toBe('');
       expect(r.code).toBe(141);
     }, 120_000);
+  });
+});
+
+/**
+ * docs/cli.md against the help text: a `### \`trellis <command>\`` section per command of
+ * `trellis --help` (and none for a command that does not exist), its usage line as the help
+ * prints it, and a flags table whose first column lists exactly the command's flags as typed in
+ * its --help (global flags are in the "Global flags" table); every environment variable a help
+ * text mentions is in the "Environment variables" table, every exit code in "Exit codes".
+ */
+describe('docs/cli.md matches --help', () => {
+  const doc = readFileSync(resolve(import.meta.dirname, '../../docs/cli.md'), 'utf8');
+  /** Section is the text under a heading, up to the next heading of the same or a higher level. */
+  const section = (heading: string): string => {
+    const lines = doc.split('\n');
+    const start = lines.indexOf(heading);
+    if (start < 0) return '';
+    const level = heading.indexOf(' ');
+    const end = lines.findIndex((l, i) => i > start && /^#+ /.test(l) && l.indexOf(' ') <= level);
+    return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
+  };
+  /** TableFlags reads the first cells of a table's rows (backticked flags, `\|` unescaped). */
+  const tableFlags = (text: string): string[] =>
+    [...text.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => (m[1] ?? '').replace(/\\\|/g, '|')).filter((f) => f.startsWith('-'));
+  /** HelpOptions reads the raw flags of a help text's "Options:" block. */
+  const helpOptions = (help: string): string[] => {
+    const block = help.split('\nOptions:\n')[1]?.split('\n\n')[0] ?? '';
+    return block
+      .split('\n')
+      .map((l) => l.trim().split(/\s{2,}/)[0] ?? '')
+      .filter((f) => f !== '');
+  };
+  const helpOf = async (args: string[]): Promise<string> => (await trellis(args)).out;
+
+  it('has a section for every command of trellis --help, and no other', async () => {
+    const top = await helpOf(['--help']);
+    const listed = (top.split('\nCommands:\n')[1]?.split('\n\n')[0] ?? '').split('\n').map((l) => l.trim().split(/\s+/)[0]);
+    const documented = [...doc.matchAll(/^### `trellis (\S+)`$/gm)].map((m) => m[1]);
+    expect(documented).toEqual(listed);
+    expect(listed).toEqual(commands);
+  });
+
+  it('lists the global flags of trellis --help', async () => {
+    expect(tableFlags(section('## Global flags')).sort()).toEqual(helpOptions(await helpOf(['--help'])).sort());
+  });
+
+  describe.each(commands)('trellis %s', (c) => {
+    it('has the usage line and exactly the flags of its --help', async () => {
+      const help = await helpOf([c, '--help']);
+      const globals = helpOptions(await helpOf(['--help']));
+      const text = section(`### \`trellis ${c}\``);
+      const usage = /\$ (trellis .*)/.exec(help)?.[1];
+      expect(usage, 'usage line in the help').toBeDefined();
+      expect(text).toContain(`\n\`\`\`\n${usage}\n\`\`\`\n`);
+      const own = helpOptions(help).filter((f) => !globals.includes(f));
+      expect(tableFlags(text).sort()).toEqual(own.sort());
+    });
+  });
+
+  it('lists every environment variable a help text mentions', async () => {
+    const helps = await Promise.all([['--help'], ...commands.map((c) => [c, '--help'])].map(helpOf));
+    const mentioned = new Set(helps.flatMap((h) => [...h.matchAll(/\$([A-Z][A-Z0-9_]+)/g)].map((m) => m[1] ?? '')));
+    expect(mentioned.size).toBeGreaterThan(0);
+    const env = section('## Environment variables');
+    for (const v of mentioned) expect(env, `environment variable ${v}`).toContain(`| \`${v}\` |`);
+  });
+
+  it('lists every exit code', async () => {
+    const codes = section('## Exit codes');
+    const top = await helpOf(['--help']);
+    const inHelp = [...(/Exit codes: (.*)/.exec(top)?.[1] ?? '').matchAll(/\b(\d+) [a-z]/g)].map((m) => Number(m[1]));
+    expect(inHelp.length).toBeGreaterThan(0);
+    for (const code of new Set([...Object.values(ExitCode), ...inHelp, 141]))
+      expect(codes, `exit code ${code}`).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
   });
 });
