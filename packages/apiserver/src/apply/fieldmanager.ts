@@ -66,6 +66,13 @@ function viewWithoutManagedFields(o: Obj): Obj {
   return { ...o, metadata: rest };
 }
 
+/** StatusView is `o` reduced to its type, metadata (without managedFields) and status, sharing them with `o`. */
+function statusView(o: Obj): Obj {
+  const out: Obj = {};
+  for (const k of ['apiVersion', 'kind', 'metadata', 'status']) if (Object.hasOwn(o, k)) out[k] = o[k];
+  return viewWithoutManagedFields(out);
+}
+
 /** GVKNN is objectGVKNN: `<namespace>/<name>; <group>/<version>, Kind=<kind>`. */
 function gvknn(o: Obj): string {
   const m = meta(o);
@@ -560,7 +567,11 @@ export function trackUpdate(args: UpdateArgs): ManagedFieldsEntry[] {
     now: args.now,
   };
   try {
-    updateChain(env, viewWithoutManagedFields(live), viewWithoutManagedFields(next), managed, args.manager);
+    // A `/status` write records only status ownership, and the subresource strategy has already
+    // made everything but status equal to the live object: comparing (and type-checking) the rest,
+    // a CRD's large spec for example, could only produce changes the reset set filters out.
+    const view = args.scope === 'status-only' ? statusView : viewWithoutManagedFields;
+    updateChain(env, view(live), view(next), managed, args.manager);
   } catch (e) {
     if (e instanceof TrellisError || e instanceof DepthError || e instanceof RangeError || e instanceof MergeError) return [];
     throw e;

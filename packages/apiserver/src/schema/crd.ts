@@ -955,6 +955,21 @@ function extractMaxElements(p: Props): number | undefined {
   }
 }
 
+/** FieldsByName indexes a declared object type's fields by their unescaped names (built once per type). */
+const fieldsByName = new WeakMap<DeclType, Map<string, { type: DeclType }>>();
+
+/** FieldByName is the first declared field named `name` (by its unescaped name), as a search in declaration order finds it. */
+function fieldByName(d: DeclType, name: string): { type: DeclType } | undefined {
+  if (d.fields === undefined) return undefined;
+  let idx = fieldsByName.get(d);
+  if (idx === undefined) {
+    idx = new Map();
+    for (const f of d.fields.values()) if (!idx.has(f.name)) idx.set(f.name, f);
+    fieldsByName.set(d, idx);
+  }
+  return idx.get(name);
+}
+
 function childCel(
   parent: CelCtx | undefined,
   parentProps: Props,
@@ -1050,10 +1065,7 @@ function openAPISchema(
         sub = { ...sub, insideResourceMeta: true };
         if (isRoot) sub = { ...sub, allowDefaults: false, disallowDefaultsReason: `in top-level ${name}` };
       }
-      const c = childCel(cel, p, prop, (d, s) => {
-        const esc = d.fields === undefined ? undefined : [...d.fields.entries()].find(([, f]) => f.name === name);
-        return [esc?.[1].type, s.properties?.get(name)];
-      });
+      const c = childCel(cel, p, prop, (d, s) => [fieldByName(d, name)?.type, s.properties?.get(name)]);
       openAPISchema(prop, key(child(path, 'properties'), name), sub, false, opts, c, schemaErrs, celErrs);
     }
   }
