@@ -13,6 +13,10 @@ export interface ReadyRun {
   latenciesMs: number[];
   /** Requests the driver made: creates, lists and watches (to subtract from server totals). */
   driverRequests: { create: number; list: number; watch: number };
+  /** TimedOut is set (with `partialOnTimeout`) when not every claim was Ready by the deadline. */
+  timedOut?: boolean;
+  /** ReadyCount is how many claims were seen Ready (all of them unless timed out). */
+  readyCount: number;
 }
 
 export interface ReadyRunOptions {
@@ -23,6 +27,11 @@ export interface ReadyRunOptions {
   /** Concurrency of creates (default 16). */
   concurrency?: number;
   timeoutMs: number;
+  /**
+   * PartialOnTimeout resolves at the deadline with what was measured (timedOut, readyCount, the
+   * latencies of the Ready claims, allReadySeconds = the deadline) instead of rejecting.
+   */
+  partialOnTimeout?: boolean;
   /** Progress is called every few seconds with the count of Ready claims. */
   progress?: (ready: number, total: number) => void;
 }
@@ -103,15 +112,18 @@ export async function createAndWaitReady(opts: ReadyRunOptions): Promise<ReadyRu
     }
   }, 1000);
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   try {
     await Promise.race([
       allReady,
       watchFailed,
-      new Promise<never>((_, fail) => {
-        timer = setTimeout(
-          () => fail(new Error(`${want.size - ready.size} of ${want.size} claims not Ready after ${opts.timeoutMs} ms`)),
-          opts.timeoutMs,
-        );
+      new Promise<void>((done, fail) => {
+        timer = setTimeout(() => {
+          if (opts.partialOnTimeout === true) {
+            timedOut = true;
+            done();
+          } else fail(new Error(`${want.size - ready.size} of ${want.size} claims not Ready after ${opts.timeoutMs} ms`));
+        }, opts.timeoutMs);
       }),
     ]);
   } finally {
@@ -121,9 +133,16 @@ export async function createAndWaitReady(opts: ReadyRunOptions): Promise<ReadyRu
     // After the abort the loop returns; an error it hit before was already raised by the race.
     await watchLoop.catch(() => undefined);
   }
-  const last = Math.max(...ready.values());
-  const latenciesMs = [...want].map((n) => Math.max(0, (ready.get(n) ?? 0) - (created.get(n) ?? 0))).sort((a, b) => a - b);
-  return { allReadySeconds: (last - t0) / 1000, createSeconds, latenciesMs, driverRequests };
+  const last = timedOut ? performance.now() : Math.max(...ready.values());
+  const latenciesMs = [...ready].map(([n, at]) => Math.max(0, at - (created.get(n) ?? at))).sort((a, b) => a - b);
+  return {
+    allReadySeconds: (last - t0) / 1000,
+    createSeconds,
+    latenciesMs,
+    driverRequests,
+    readyCount: ready.size,
+    ...(timedOut ? { timedOut } : {}),
+  };
 }
 
 /** Percentile of sorted values (nearest rank). */
