@@ -8,6 +8,7 @@ import type { CAC } from 'cac';
 import { type CommandContext, ExitCode } from '../context.ts';
 import { progressFor } from '../ui/progress.ts';
 import { engineComponent, providerHostComponent } from '../up/components.ts';
+import { runElected } from './up-leader.ts';
 import { trellisVersion } from './version.ts';
 import { packageManagerComponent } from './xpkg-up.ts';
 
@@ -60,6 +61,13 @@ export interface UpOptions {
    * campaign runs them as a process of their own.
    */
   kubeconfig?: string;
+  /**
+   * LeaderElection (with `kubeconfig`) runs the controllers only while this process holds the
+   * Lease kube-system/trellis-controllers, so several processes can run against one API server:
+   * one leads, the others stand by and take over when it dies. Off by default, as upstream's
+   * `--leader-election`.
+   */
+  leaderElection?: boolean;
 }
 
 /** DefaultDataDir is `$TRELLIS_DATA_DIR`, else `~/.trellis/data`. */
@@ -82,6 +90,8 @@ function parsePort(p: number | string | undefined): number {
  * Interrupted while starting, it stops what started and exits 130.
  */
 export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<number> {
+  if (opts.leaderElection === true && opts.kubeconfig === undefined)
+    throw new TrellisError('CLI_USAGE', '--leader-election needs --kubeconfig (the embedded API server runs in one process)');
   const dataDir = resolve(opts.dataDir ?? defaultDataDir());
   const port = parsePort(opts.port);
   const progress = progressFor(ctx.io);
@@ -99,21 +109,37 @@ export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<numbe
       : { kubeconfigPath: server.kubeconfigPath, url: server.url };
   const running: RunningComponent[] = [];
   let ready = false;
-  try {
+  /** StartComponents starts every component in order, pushing each to `into` as it starts. */
+  const startComponents = async (signal: AbortSignal, into: RunningComponent[]): Promise<void> => {
     for (const c of upComponents) {
-      if (ctx.signal.aborted) break;
-      running.push(
+      if (signal.aborted) break;
+      into.push(
         await progress.run(`starting ${componentLabels[c.name] ?? c.name}`, () =>
           c.start({
             ...(server === undefined ? {} : { server }),
             kubeconfigPath: target.kubeconfigPath,
             dataDir,
             log: ctx.log.with({ component: c.name }),
-            signal: ctx.signal,
+            signal,
           }),
         ),
       );
     }
+  };
+  if (opts.kubeconfig !== undefined && opts.leaderElection === true) {
+    ctx.io.out(`trellis is up: KUBECONFIG=${target.kubeconfigPath} (${target.url}, leader election)\n`);
+    await runElected({
+      kubeconfigPath: target.kubeconfigPath,
+      log: ctx.log.with({ component: 'leader-election' }),
+      signal: ctx.signal,
+      say: (line) => ctx.io.err(`${line}\n`),
+      lead: startComponents,
+    });
+    ctx.signal.removeEventListener('abort', onAbort);
+    return 0;
+  }
+  try {
+    await startComponents(ctx.signal, running);
     if (opts.withExamples === true && !ctx.signal.aborted) {
       const { installExamples } = await import('../up/examples.ts');
       const { newKubeClient } = await import('@trellis/kube');
@@ -163,8 +189,10 @@ export function registerUp(cli: CAC, ctx: CommandContext, run: (fn: () => Promis
     .option('--host <host>', 'Address to listen on', { default: '127.0.0.1' })
     .option('--with-examples', 'Install the demo platform: providers, the example APIs and demo ProviderConfigs')
     .option('--kubeconfig <path>', 'Run only the controllers (engine, package manager, provider host) against an existing API server')
+    .option('--leader-election', 'With --kubeconfig: run the controllers only while holding the Lease kube-system/trellis-controllers')
     .example('trellis up --with-examples')
     .example('trellis up --data-dir ./state --port 0')
     .example('trellis up --kubeconfig ~/.kube/config')
+    .example('trellis up --kubeconfig ~/.kube/config --leader-election')
     .action((opts: UpOptions) => run(() => runUp(ctx, opts)));
 }
