@@ -20,6 +20,7 @@ import { type CompositionFunction, FunctionRegistry, type JsonObject, type Resou
 import { type KubeObject, TrellisError, wrap } from '@trellis/sdk';
 import type { CAC } from 'cac';
 import type { CommandContext } from '../context.ts';
+import { holdsSecrets } from '../ui/redact.ts';
 
 /** Annotations `crossplane render` reads on Function objects. */
 const AnnotationRuntime = 'render.crossplane.io/runtime';
@@ -218,6 +219,11 @@ function parseYamlDocs(text: string, path: string, what: string, requireKind = t
   try {
     docs = parseGoYamlDocuments(text, `${what} in "${path}"`);
   } catch (err) {
+    // The YAML parser's own error quotes the lines around the problem: for a file of Secrets
+    // (or any file holding a Secret) that would print secret values, so only the first line
+    // (problem and position) is kept.
+    if (err instanceof TrellisError && err.code === 'ENGINE_YAML_INVALID' && (what === 'secrets' || holdsSecrets(text)))
+      throw usage(`cannot load ${what} from "${path}": ${err.message} (the file's content is not shown: it holds secrets)`);
     throw wrap(err, `cannot load ${what} from "${path}"`, 'CLI_USAGE');
   }
   const out: KubeObject[] = [];

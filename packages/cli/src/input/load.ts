@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseGoYamlDocuments } from '@trellis/engine';
 import { type KubeObject, TrellisError, wrap } from '@trellis/sdk';
+import { holdsSecrets } from '../ui/redact.ts';
 import { isStdinArg } from './stdin.ts';
 
 /**
@@ -147,6 +148,9 @@ export function parseObjects(text: string, file: string, opts: Pick<LoadOptions,
   try {
     docs = parseGoYamlDocuments(text, `${opts.what} in "${file}"`);
   } catch (err) {
+    // The parser's cause quotes the lines around the problem: not for a file holding Secrets.
+    if (err instanceof TrellisError && err.code === 'ENGINE_YAML_INVALID' && holdsSecrets(text))
+      throw usage(`cannot load ${opts.what} from "${file}": ${err.message} (the file's content is not shown: it holds Secrets)`);
     throw wrap(err, `cannot load ${opts.what} from "${file}"`, 'CLI_USAGE');
   }
   const starts = documentStarts(text).filter((d) => !d.empty);

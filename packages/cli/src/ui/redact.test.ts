@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from './redact.ts';
+import { holdsSecrets, redactSecrets } from './redact.ts';
 
 const secret = {
   apiVersion: 'v1',
@@ -54,5 +54,18 @@ describe('redactSecrets', () => {
   });
   it('prints secrets when asked (--show-secrets)', () => {
     expect(redactSecrets(secret, { show: true })).toBe(secret);
+  });
+});
+
+describe('holdsSecrets', () => {
+  const cases: Array<{ reason: string; text: string; want: boolean }> = [
+    { reason: 'a YAML Secret', text: 'apiVersion: v1\nkind: Secret\n', want: true },
+    { reason: 'quoted kind, in a list item, with a comment', text: 'items:\n- kind: "Secret" # creds\n', want: true },
+    { reason: 'a JSON Secret', text: '{"apiVersion":"v1","kind": "Secret"}', want: true },
+    { reason: 'a ConfigMap', text: 'apiVersion: v1\nkind: ConfigMap\n', want: false },
+    { reason: 'a kind that only starts with Secret', text: 'kind: SecretStore\n', want: false },
+  ];
+  it.each(cases)('$reason', ({ text, want }) => {
+    expect(holdsSecrets(text)).toBe(want);
   });
 });

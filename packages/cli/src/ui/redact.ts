@@ -64,3 +64,12 @@ function mapValues(o: Record<string, unknown>, f: (v: unknown) => unknown): Reco
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * HoldsSecrets reports whether YAML or JSON text looks like it holds a Secret. The YAML parser's
+ * errors quote the lines around a problem; for such text, commands report only the problem and
+ * its position, so a typo in a Secret's file does not print its values.
+ */
+export function holdsSecrets(text: string): boolean {
+  return /^[\s-]*kind:\s*["']?Secret["']?\s*(#.*)?$/m.test(text) || /"kind"\s*:\s*"Secret"/.test(text);
+}
