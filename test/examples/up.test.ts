@@ -71,7 +71,6 @@ describe.each(starters)('trellis up --with-examples ($name API server)', ({ name
     await kc('wait', '--for=condition=Ready', 'app/hello', '-n', 'default', '--timeout=60s');
     const seconds = (performance.now() - t0) / 1000;
     console.log(`[examples] ${name}: kubectl apply of examples/multi-cluster-app/claim.yaml to Ready in ${seconds.toFixed(2)}s`);
-    expect(seconds).toBeLessThan(60);
 
     const tr = await trellisCli(['trace', 'app/hello', '-n', 'default', '--kubeconfig', ctx().kubeconfigPath]);
     expect(tr.code, tr.stdout + tr.stderr).toBe(0);

@@ -93,6 +93,17 @@ function condTrue(o: KubeObject | undefined, type: string): boolean {
   return c.some((x) => x.type === type && x.status === 'True');
 }
 
+/** RuntimeHealthy reports whether the process of a Provider's current revision runs and said it is ready. */
+async function runtimeHealthy(client: KubeClient, provider: string, signal: AbortSignal): Promise<boolean> {
+  const p = await client.getIfExists({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', name: provider }, { signal });
+  const rev = (p?.status as { currentRevision?: string } | undefined)?.currentRevision;
+  if (rev === undefined || rev === '') return false;
+  return condTrue(
+    await client.getIfExists({ apiVersion: 'pkg.crossplane.io/v1', kind: 'ProviderRevision', name: rev }, { signal }),
+    'RuntimeHealthy',
+  );
+}
+
 /** ExampleObjects reads the XRDs and Compositions of every example directory. */
 export async function exampleObjects(root = repoRoot): Promise<KubeObject[]> {
   const dir = join(root, 'examples');
@@ -193,5 +204,20 @@ export async function installExamples(o: ExamplesOptions): Promise<void> {
         timeoutMs,
       );
     }
+  });
+  // A Provider is Healthy once its revision is; its process (started by the provider host) may
+  // still be booting. Wait for it: a claim applied after the ready line must not wait for it.
+  await o.progress.run(`starting ${providers.length} provider processes`, async (t) => {
+    await poll(
+      'the provider processes to run (ProviderRevision RuntimeHealthy)',
+      async () => {
+        const running = await Promise.all(providers.map((p) => runtimeHealthy(o.client, p.metadata.name ?? '', o.signal)));
+        const n = running.filter(Boolean).length;
+        t.count(n, providers.length);
+        return n === providers.length;
+      },
+      o.signal,
+      timeoutMs,
+    );
   });
 }
