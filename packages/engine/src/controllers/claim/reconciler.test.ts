@@ -71,6 +71,25 @@ describe('ClaimReconciler', () => {
     expect(cond(claim, 'Synced')).toMatchObject({ status: 'True', reason: 'ReconcileSuccess' });
   });
 
+  it('adds the finalizer with the binding in one update, before the XR exists', async () => {
+    env.kube.resetCalls();
+    await env.rec.reconcile('ns/c');
+    expect(env.kube.calls.get('patch') ?? 0).toBe(0);
+    expect(env.kube.calls.get('update')).toBe(1);
+    expect(env.claim().metadata.finalizers).toEqual(['finalizer.apiextensions.crossplane.io']);
+  });
+
+  it('patches the finalizer back onto a bound claim that lost it', async () => {
+    await env.rec.reconcile('ns/c');
+    const c = env.claim();
+    env.kube.put({ ...c, metadata: { ...c.metadata, finalizers: [] } });
+    env.kube.resetCalls();
+    await env.rec.reconcile('ns/c');
+    expect(env.kube.calls.get('patch')).toBe(1);
+    expect(env.kube.calls.get('update') ?? 0).toBe(0);
+    expect(env.claim().metadata.finalizers).toEqual(['finalizer.apiextensions.crossplane.io']);
+  });
+
   it('writes nothing when nothing changed', async () => {
     await env.rec.reconcile('ns/c');
     await env.rec.reconcile('ns/c');
