@@ -1,8 +1,18 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import type forgeTypes from 'node-forge';
+
+type Forge = typeof forgeTypes;
+let forgeLib: Forge | undefined;
+
+/** Forge loads node-forge on first use: only creating certificates needs it, not a restart. */
+function forge(): Forge {
+  forgeLib ??= createRequire(import.meta.url)('node-forge') as Forge;
+  return forgeLib;
+}
 
 /** Pki is the CA and serving certificate of the embedded API server (PEM). */
 export interface Pki {
@@ -18,15 +28,15 @@ function serial(): string {
   return b.toString('hex');
 }
 
-function keyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.PrivateKey; pem: string } {
+function keyPair(): { publicKey: forgeTypes.pki.PublicKey; privateKey: forgeTypes.pki.PrivateKey; pem: string } {
   // Node generates the RSA key natively (fast); forge only builds and signs the certificates.
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
-  const priv = forge.pki.privateKeyFromPem(privateKey);
-  const pub = forge.pki.setRsaPublicKey((priv as forge.pki.rsa.PrivateKey).n, (priv as forge.pki.rsa.PrivateKey).e);
+  const priv = forge().pki.privateKeyFromPem(privateKey);
+  const pub = forge().pki.setRsaPublicKey((priv as forgeTypes.pki.rsa.PrivateKey).n, (priv as forgeTypes.pki.rsa.PrivateKey).e);
   return { publicKey: pub, privateKey: priv, pem: privateKey };
 }
 
@@ -39,9 +49,9 @@ function sanEntries(hosts: string[]): Array<{ type: number; value?: string; ip?:
   return out;
 }
 
-function createCa(): { cert: forge.pki.Certificate; key: forge.pki.PrivateKey; certPem: string; keyPem: string } {
+function createCa(): { cert: forgeTypes.pki.Certificate; key: forgeTypes.pki.PrivateKey; certPem: string; keyPem: string } {
   const kp = keyPair();
-  const cert = forge.pki.createCertificate();
+  const cert = forge().pki.createCertificate();
   cert.publicKey = kp.publicKey;
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
@@ -54,16 +64,16 @@ function createCa(): { cert: forge.pki.Certificate; key: forge.pki.PrivateKey; c
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(kp.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-  return { cert, key: kp.privateKey, certPem: forge.pki.certificateToPem(cert), keyPem: kp.pem };
+  cert.sign(kp.privateKey as forgeTypes.pki.rsa.PrivateKey, forge().md.sha256.create());
+  return { cert, key: kp.privateKey, certPem: forge().pki.certificateToPem(cert), keyPem: kp.pem };
 }
 
 function createServing(
-  ca: { cert: forge.pki.Certificate; key: forge.pki.PrivateKey },
+  ca: { cert: forgeTypes.pki.Certificate; key: forgeTypes.pki.PrivateKey },
   hosts: string[],
 ): { certPem: string; keyPem: string } {
   const kp = keyPair();
-  const cert = forge.pki.createCertificate();
+  const cert = forge().pki.createCertificate();
   cert.publicKey = kp.publicKey;
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
@@ -76,8 +86,8 @@ function createServing(
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames: sanEntries(hosts) },
   ]);
-  cert.sign(ca.key as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: kp.pem };
+  cert.sign(ca.key as forgeTypes.pki.rsa.PrivateKey, forge().md.sha256.create());
+  return { certPem: forge().pki.certificateToPem(cert), keyPem: kp.pem };
 }
 
 function coversHosts(certPem: string, hosts: string[]): boolean {
@@ -111,7 +121,7 @@ export function ensurePki(dir: string, hosts: string[]): Pki {
   if (existsSync(certPath) && existsSync(keyPath) && coversHosts(readFileSync(certPath, 'utf8'), hosts)) {
     return { caCert: caCertPem, cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
   }
-  const serving = createServing({ cert: forge.pki.certificateFromPem(caCertPem), key: forge.pki.privateKeyFromPem(caKeyPem) }, hosts);
+  const serving = createServing({ cert: forge().pki.certificateFromPem(caCertPem), key: forge().pki.privateKeyFromPem(caKeyPem) }, hosts);
   writeFileSync(keyPath, serving.keyPem, { mode: 0o600 });
   writeFileSync(certPath, serving.certPem, { mode: 0o644 });
   return { caCert: caCertPem, cert: serving.certPem, key: serving.keyPem };
