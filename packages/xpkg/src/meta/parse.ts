@@ -1,6 +1,7 @@
 import { type KubeObject, TrellisError } from '@trellis/sdk';
 import { loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
+import { flowDepthExceeds } from './depth.ts';
 import { MetaGroup, MetaVersions, type ParsedPackage, type Source, type SourcedObject } from './types.ts';
 
 /**
@@ -57,6 +58,11 @@ export function parseDocuments(text: string, file: string, limits: ParseLimits =
   if (Buffer.byteLength(text) > maxBytes) {
     throw new TrellisError('XPKG_TOO_LARGE', `${file}: larger than ${maxBytes} bytes`, { details: { file } });
   }
+  if (flowDepthExceeds(text, MaxFlowDepth)) {
+    throw new TrellisError('XPKG_PARSE', `${file}: invalid YAML: flow collections nested more than ${MaxFlowDepth} levels deep`, {
+      details: { file },
+    });
+  }
   const fast = fastLoad(text, file, limits.maxDocuments ?? defaultMaxDocuments);
   if (fast !== undefined) return fast;
   // The careful path: per-document errors with positions (and the same limits).
@@ -88,6 +94,9 @@ export function parseDocuments(text: string, file: string, limits: ParseLimits =
   }
   return out;
 }
+
+/** MaxFlowDepth bounds the nesting of flow collections (see depth.ts). */
+export const MaxFlowDepth = 512;
 
 /** MaxNodes bounds the values of one document, so alias expansion ("billion laughs") stops early. */
 const maxNodes = 2_000_000;

@@ -1,5 +1,7 @@
 import { TrellisError } from '@trellis/sdk';
 import { parse, stringify } from 'yaml';
+import { flowDepthExceeds } from '../meta/depth.ts';
+import { MaxFlowDepth } from '../meta/parse.ts';
 import { type PackageType, PackageType as PackageTypes } from '../meta/types.ts';
 import { isDigest } from '../semver/constraint.ts';
 import type { PlannedPackage, Requirement } from './types.ts';
@@ -52,6 +54,8 @@ export function formatLockfile(l: Lockfile): string {
 /** ParseLockfile reads a lockfile, checking every field (`XPKG_INVALID_LOCKFILE` names the field). */
 export function parseLockfile(text: string, file = 'trellis.lock'): Lockfile {
   let raw: unknown;
+  if (flowDepthExceeds(text, MaxFlowDepth))
+    throw new TrellisError('XPKG_INVALID_LOCKFILE', `${file}: invalid YAML: flow collections nested more than ${MaxFlowDepth} levels deep`);
   try {
     raw = parse(text, { prettyErrors: false });
   } catch (err) {
