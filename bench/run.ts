@@ -23,6 +23,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { envVar } from './lib/env.ts';
 import { machine, type PillarResult, readPillarResult } from './lib/figures.ts';
 import {
   type BenchmarksFile,
@@ -115,7 +116,10 @@ function runScript(
   if (quick) args.push(...(jsonOut !== undefined ? ['--quick'] : (s.quickArgs ?? [])));
   const stdout: string[] = [];
   return new Promise((done) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    // A loaded machine can take minutes to start a private control plane (test/infra/kubernetes
+    // start.sh gives kube-apiserver 90 s by default): benchmarks wait longer than tests do.
+    const env = { ...process.env, READY_TIMEOUT: envVar('READY_TIMEOUT') ?? '300' };
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
     const tail: string[] = [];
     const pipe = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, keep?: string[]): void => {
       let buf = '';

@@ -4,7 +4,14 @@
 // 1.36.3 + kube-controller-manager, test/infra/kubernetes), one engine at a time.
 //
 //   node --conditions=@trellis/source --import tsx bench/compare/run.ts [--sizes 100,1000,5000] [--engines trellis,crossplane]
-//        [--settle-seconds 30] [--steady-seconds 150] [--json FILE] [--quick]
+//        [--settle-seconds 60] [--steady-seconds 150] [--ready-timeout-minutes 30] [--runs FILE.jsonl]
+//        [--note TEXT]... [--json FILE] [--quick]
+//
+// A run whose claims are not all Ready within --ready-timeout-minutes is recorded with what it
+// measured (how many were Ready, the time as a lower bound); the bound keeps `npm run bench` finite
+// on a slow machine. --runs appends every finished run to a JSON-lines file and reuses the runs
+// already in it (the newest per engine and size), so a campaign can be split over several
+// processes (e.g. both engines at the same time, each on its own control plane) and assembled.
 //
 // Figures per size: time to all Ready, p50/p99 claim-to-Ready, API requests and writes per claim
 // (the server's apiserver_request_total, minus the driver's own requests), engine CPU seconds and
@@ -28,6 +35,8 @@ import { sampleUsage, sumUsage } from '../lib/proc.ts';
 import { ClaimKind, ComposedPerClaim, claim, claimName, composition, Group, readyStatus, Version, xrd } from '../lib/workload.ts';
 import { CrossplaneVersion, startCrossplanePeer } from '../peer/peer.ts';
 
+// A loaded machine can take minutes to start a private control plane (start.sh's default is 90 s).
+process.env.READY_TIMEOUT ??= '300';
 const bargs = parseBenchArgs();
 const { values } = parseArgs({
   args: bargs.rest,
@@ -37,7 +46,7 @@ const { values } = parseArgs({
     'settle-seconds': { type: 'string', default: bargs.quick ? '20' : '60' },
     'steady-seconds': { type: 'string', default: bargs.quick ? '70' : '150' },
     concurrency: { type: 'string', default: '16' },
-    'ready-timeout-minutes': { type: 'string', default: '90' },
+    'ready-timeout-minutes': { type: 'string', default: '30' },
     // Runs: a JSON-lines file every finished run is appended to; runs already in it are reused,
     // so a long campaign that stops half-way resumes where it was.
     runs: { type: 'string' },
