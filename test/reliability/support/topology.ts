@@ -238,13 +238,22 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
 
 /** InstallProvider creates the Provider and waits until the package manager reports it Installed and Healthy. */
 async function installProvider(client: KubeClient, pkg: string): Promise<void> {
-  await retrying('create the Provider', async () => {
-    try {
-      await client.create({ ...ProviderType, metadata: { name: ProviderName }, spec: { package: pkg } });
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  });
+  // The controllers' ready line does not wait for the API server to serve the Crossplane CRDs
+  // they install (a real kube-apiserver serves a new CRD a moment after it is Established), so
+  // the kind may be unknown at first: rediscover and retry until it is served.
+  await retrying(
+    'create the Provider',
+    async () => {
+      client.invalidateDiscovery();
+      try {
+        await client.create({ ...ProviderType, metadata: { name: ProviderName }, spec: { package: pkg } });
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+    },
+    180_000,
+    ['KUBE_NO_KIND_MATCH', 'KUBE_NOT_FOUND'],
+  );
   const deadline = Date.now() + 180_000;
   let last: KubeObject | undefined;
   for (;;) {
