@@ -14,6 +14,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trellis } from '../cli/cli.ts';
 import { ClientEnv, helms, kubectls, requireBinary } from '../clients/clients.ts';
 import { waitFor } from '../harness/targets.ts';
 import { root, startEmbeddedUp, startRealUp, type TrellisUp, trellisCli } from './up.ts';
@@ -83,10 +84,28 @@ describe.each(starters)('trellis up --with-examples ($name API server)', ({ name
     expect(composed).toHaveLength(4);
     for (const l of composed) expect(l).toMatch(/^ {3}[├└]─ Object\/hello-[a-z0-9]+-[0-9a-f]+\s+True\s+True\s+Available$/);
 
-    // JSON agrees, and names the composed kinds.
-    const js = await trellisCli(['trace', 'app/hello', '-n', 'default', '-o', 'json', '--kubeconfig', ctx().kubeconfigPath]);
-    expect(js.code, js.stderr).toBe(0);
-    expect(js.stdout).toContain('"kind": "XApp"');
+    // JSON (in-process, the same command) agrees: claim → XR → four Objects, each with the manifest it manages.
+    const js = await trellis(['trace', 'app/hello', '-n', 'default', '-o', 'json', '--kubeconfig', ctx().kubeconfigPath]);
+    expect(js.code, js.err).toBe(0);
+    interface Node {
+      object: Obj & { kind: string };
+      children: Node[];
+    }
+    const tree = JSON.parse(js.out) as Node;
+    expect(tree.object.kind).toBe('App');
+    expect(tree.children.map((c) => c.object.kind)).toEqual(['XApp']);
+    const objects = tree.children[0]?.children ?? [];
+    expect(objects.map((c) => c.object.kind)).toEqual(['Object', 'Object', 'Object', 'Object']);
+    const manifests = objects.map((c) => {
+      const spec = c.object.spec as { providerConfigRef: { name: string }; forProvider: { manifest: { kind: string } } };
+      return `${spec.providerConfigRef.name}/${spec.forProvider.manifest.kind}`;
+    });
+    expect(manifests.sort()).toEqual([
+      'cluster-a/ConfigMap',
+      'cluster-a/ServiceAccount',
+      'cluster-b/ConfigMap',
+      'cluster-b/ServiceAccount',
+    ]);
 
     // Both demo clusters are this one: the two Objects of each kind agree on one object (no fight over it).
     await waitFor(

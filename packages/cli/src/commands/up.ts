@@ -92,6 +92,7 @@ function parsePort(p: number | string | undefined): number {
 export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<number> {
   if (opts.leaderElection === true && opts.kubeconfig === undefined)
     throw new TrellisError('CLI_USAGE', '--leader-election needs --kubeconfig (the embedded API server runs in one process)');
+  const startedAt = new Date();
   const dataDir = resolve(opts.dataDir ?? defaultDataDir());
   const port = parsePort(opts.port);
   const progress = progressFor(ctx.io);
@@ -145,7 +146,15 @@ export async function runUp(ctx: CommandContext, opts: UpOptions): Promise<numbe
       const { newKubeClient } = await import('@trellis/kube');
       const client = await newKubeClient({ kubeconfigPath: target.kubeconfigPath, log: ctx.log, userAgent: 'trellis-up' });
       try {
-        await installExamples({ client, dataDir, version: trellisVersion(), progress, signal: ctx.signal });
+        // Only the embedded API server surely shares our clock (see ExamplesOptions.startedAt).
+        await installExamples({
+          client,
+          dataDir,
+          version: trellisVersion(),
+          progress,
+          signal: ctx.signal,
+          ...(server === undefined ? {} : { startedAt }),
+        });
       } finally {
         client.close();
       }

@@ -35,6 +35,12 @@ export interface ExamplesOptions {
   signal: AbortSignal;
   /** TimeoutMs bounds each wait (default 120 s). */
   timeoutMs?: number;
+  /**
+   * StartedAt is when this `trellis up` started: a provider's RuntimeHealthy that last changed
+   * before it is left from an earlier run on the same data dir. Set it only when the API server
+   * shares this machine's clock (the embedded one); unset, any RuntimeHealthy True counts.
+   */
+  startedAt?: Date;
 }
 
 const manager = 'trellis-up-examples';
@@ -93,15 +99,21 @@ function condTrue(o: KubeObject | undefined, type: string): boolean {
   return c.some((x) => x.type === type && x.status === 'True');
 }
 
-/** RuntimeHealthy reports whether the process of a Provider's current revision runs and said it is ready. */
-async function runtimeHealthy(client: KubeClient, provider: string, signal: AbortSignal): Promise<boolean> {
+/**
+ * RuntimeHealthy reports whether the process of a Provider's current revision runs and said it is
+ * ready (in this run: RuntimeHealthy True since `since`, when given; lastTransitionTime has whole seconds).
+ */
+async function runtimeHealthy(client: KubeClient, provider: string, since: Date | undefined, signal: AbortSignal): Promise<boolean> {
   const p = await client.getIfExists({ apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', name: provider }, { signal });
   const rev = (p?.status as { currentRevision?: string } | undefined)?.currentRevision;
   if (rev === undefined || rev === '') return false;
-  return condTrue(
-    await client.getIfExists({ apiVersion: 'pkg.crossplane.io/v1', kind: 'ProviderRevision', name: rev }, { signal }),
-    'RuntimeHealthy',
-  );
+  const r = await client.getIfExists({ apiVersion: 'pkg.crossplane.io/v1', kind: 'ProviderRevision', name: rev }, { signal });
+  const conds = (r?.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions;
+  const c = conds?.find((x) => x.type === 'RuntimeHealthy');
+  if (c?.status !== 'True') return false;
+  if (since === undefined) return true;
+  const at = Date.parse(c.lastTransitionTime ?? '');
+  return Number.isNaN(at) || at >= Math.floor(since.getTime() / 1000) * 1000;
 }
 
 /** ExampleObjects reads the XRDs and Compositions of every example directory. */
@@ -211,7 +223,7 @@ export async function installExamples(o: ExamplesOptions): Promise<void> {
     await poll(
       'the provider processes to run (ProviderRevision RuntimeHealthy)',
       async () => {
-        const running = await Promise.all(providers.map((p) => runtimeHealthy(o.client, p.metadata.name ?? '', o.signal)));
+        const running = await Promise.all(providers.map((p) => runtimeHealthy(o.client, p.metadata.name ?? '', o.startedAt, o.signal)));
         const n = running.filter(Boolean).length;
         t.count(n, providers.length);
         return n === providers.length;
