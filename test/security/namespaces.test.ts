@@ -143,7 +143,7 @@ describe.each(apiServerTargets())('namespace isolation on $name', (target) => {
       'victim connection Secret',
       (o) => o !== undefined,
     );
-    const xrName = (victim?.spec as { resourceRef: { name: string } }).resourceRef.name;
+    const xrName = (victim?.spec as { resourceRef?: { name: string } } | undefined)?.resourceRef?.name ?? '';
 
     await c.create(
       claim(nsA, 'thief', {

@@ -280,7 +280,7 @@ describe('trellis up: a secret value stays in its Secrets', () => {
       (o) => isCurrentTrue(o, 'Ready'),
       90_000,
     );
-    goodXr = (good?.spec as { resourceRef: { name: string } }).resourceRef.name;
+    goodXr = (good?.spec as { resourceRef?: { name: string } } | undefined)?.resourceRef?.name ?? '';
     await waitForObject(
       client,
       { apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'good-conn' },
