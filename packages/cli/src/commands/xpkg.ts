@@ -120,7 +120,7 @@ export async function runXpkgPush(ctx: CommandContext, ref: string | undefined, 
   let files = list(opts.packageFiles ?? opts.packageFile);
   if (files.length === 0) {
     const found = (await readdir('.')).filter((f) => f.endsWith('.xpkg'));
-    if (found.length !== 1) throw usage(`found ${found.length} .xpkg files in the current directory; name one with -f`);
+    if (found.length !== 1) throw usage(`found ${found.length} .xpkg files in the current directory; name one with --package-files`);
     files = found;
   }
   const flavour = opts.flavour === 'docker' ? 'docker' : 'oci';
