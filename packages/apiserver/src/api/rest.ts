@@ -816,6 +816,11 @@ export class Rest {
         `Incorrect version specified in apply patch. Specified patch version: ${String(a.apiVersion ?? '')}, expected: ${apiVersion}`,
       );
     }
+    if ((typeof a.kind !== 'string' || a.kind === '') && subresource !== 'scale') {
+      // kube's type converter finds no type for an empty kind (a YAML `kind:` is null): 400.
+      const av = String(a.apiVersion ?? '');
+      throw badRequest(`invalid object type: ${av.includes('/') ? av : `/${av}`}, Kind=`);
+    }
     if (typeof a.metadata !== 'object' || a.metadata === null) a.metadata = {};
     if (a.metadata.managedFields !== undefined && a.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
     if (w.opts.fieldValidation !== 'Ignore') {
