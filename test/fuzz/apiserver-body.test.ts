@@ -189,6 +189,14 @@ const regressions: Array<{
     body: () => '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"target"},"data":{"a":"\u007f"}}',
   },
   {
+    reason: 'an apply body whose kind is empty (YAML `kind:` is null) was applied (200, and the answer had no kind); kube answers 400',
+    method: 'PATCH',
+    path: `${base}/target?fieldManager=fuzz`,
+    type: 'application/apply-patch+yaml',
+    body: () => 'apiVersion: v1\nkind: ',
+    sameMessage: true,
+  },
+  {
     reason: 'a JSON patch of `null` was a 400; kube decodes it as no operations (200)',
     method: 'PATCH',
     path: `${base}/target`,
