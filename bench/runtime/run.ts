@@ -120,14 +120,14 @@ function settled(o: KubeObject): boolean {
 }
 
 async function countReady(client: KubeClient, labelSelector: string): Promise<number> {
-  const l = await client.listAll(zoneType, { labelSelector, limit: 2000 });
+  const l = await client.listAll(zoneType, { labelSelector, limit: 500 });
   return l.items.filter(settled).length;
 }
 
 async function waitReady(client: KubeClient, labelSelector: string, n: number, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
+  let ready = 0; // the last count seen
   for (;;) {
-    let ready = 0;
     try {
       ready = await countReady(client, labelSelector);
     } catch (err) {
@@ -137,7 +137,7 @@ async function waitReady(client: KubeClient, labelSelector: string, n: number, t
       console.log(`(a list of ${labelSelector} timed out; looking again)`);
     }
     if (ready >= n) return Date.now() - t0;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`only ${ready}/${n} Ready after ${timeoutMs} ms`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`only ${ready}/${n} Ready (last count seen) after ${timeoutMs} ms`);
     // Listing thousands of objects is itself load on the API server: look every 2 s, no more.
     await new Promise((r) => setTimeout(r, 2_000));
   }
