@@ -23,11 +23,14 @@ import type { KubeObject } from '@trellis/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKubeconfig } from '../apiserver/raw.ts';
 import { trellis } from '../cli/cli.ts';
+import { kubectls, requireBinary } from '../clients/clients.ts';
 import { isCurrentTrue, waitForObject } from '../engine/support/objects.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'packages/cli/bin/trellis.js');
 const run = promisify(execFile);
+/** Kubectl is the newest kubectl test/infra/clients/prepare.sh installs (a missing one fails loudly). */
+const kubectl = kubectls[0] as (typeof kubectls)[number];
 
 const canary = `trellis-canary-${randomUUID()}`;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -123,7 +126,8 @@ describe('trellis up: TLS and authentication are on by default', () => {
     expect(t.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(t.ca).toContain('BEGIN CERTIFICATE');
     expect(t.token.length).toBeGreaterThanOrEqual(32);
-    const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfigPath, 'get', 'namespaces', '-o', 'name']);
+    requireBinary(kubectl);
+    const { stdout } = await run(kubectl.path, ['--kubeconfig', kubeconfigPath, 'get', 'namespaces', '-o', 'name']);
     expect(stdout).toContain('namespace/default');
   });
 
@@ -138,7 +142,7 @@ describe('trellis up: TLS and authentication are on by default', () => {
     }
     expect((await get(url, { ca, token: t.token })).status).toBe(200);
     const { stdout, stderr } = await run(
-      'kubectl',
+      kubectl.path,
       ['--server', t.server, '--insecure-skip-tls-verify', '--token', 'wrong', 'get', 'secrets'],
       {
         env: { ...process.env, KUBECONFIG: '/dev/null' },
