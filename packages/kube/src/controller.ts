@@ -69,9 +69,9 @@ async function reconcileOne(opts: ControllerOptions, key: string, log: Logger): 
   }
   if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
     queue.forget(key);
-    queue.addAfter(key, result.requeueAfterMs);
+    queue.addAfter(key, result.requeueAfterMs, result.priority);
   } else if (result?.requeue === true) {
-    queue.addRateLimited(key);
+    queue.addRateLimited(key, result.priority);
   } else {
     queue.forget(key);
   }

@@ -189,6 +189,8 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
   /** Requeue requeues with the rate limiter's backoff. */
   requeue?: boolean;
+  /** Priority of the requeue in the work queue (default 0), e.g. QueuePriority.Low for a periodic poll. */
+  priority?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { KubeClient, ReconcileResult, TypeRef } from '@trellis/kube';
+import { type KubeClient, QueuePriority, type ReconcileResult, type TypeRef } from '@trellis/kube';
 import {
   codeOf,
   type EventRecorder,
@@ -688,7 +688,9 @@ export class CompositeReconciler {
     const annotated = parseGoDuration(xr.metadata.annotations?.[PollIntervalAnnotation]);
     const base = ttl > 0 ? ttl : (annotated ?? this.o.pollIntervalMs);
     if (base <= 0) return {};
-    return { requeueAfterMs: jitter(Math.max(base, 1000), this.o.random) };
+    // A poll yields to XRs in flight and to new ones: events (a composed resource changed, the
+    // claim changed the spec) requeue at once at a higher priority; the poll only catches drift.
+    return { requeueAfterMs: jitter(Math.max(base, 1000), this.o.random), priority: QueuePriority.Low };
   }
 }
 

@@ -84,10 +84,10 @@ export class ControllerManager {
         const res = await spec.reconcile(key, signal);
         if (res.requeueAfterMs !== undefined && res.requeueAfterMs > 0) {
           queue.forget(key);
-          queue.addAfter(key, res.requeueAfterMs);
+          queue.addAfter(key, res.requeueAfterMs, res.priority);
           metrics?.reconciles.inc({ controller: spec.name, result: 'requeue' });
         } else if (res.requeue === true) {
-          queue.addRateLimited(key);
+          queue.addRateLimited(key, res.priority);
           metrics?.reconciles.inc({ controller: spec.name, result: 'requeue' });
         } else {
           queue.forget(key);
