@@ -19,9 +19,9 @@
 // steady state. Goals for Trellis: ≥3x faster to all Ready, ≤1/3 of the writes, ≤1/2 of the
 // memory, 0 writes in steady state.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { type KubeClient, newKubeClient } from '@trellis/kube';
@@ -50,6 +50,10 @@ const { values } = parseArgs({
     // Runs: a JSON-lines file every finished run is appended to; runs already in it are reused,
     // so a long campaign that stops half-way resumes where it was.
     runs: { type: 'string' },
+    // FromSource runs the Trellis engine from its TypeScript sources through tsx (as tests do)
+    // instead of as one JavaScript bundle built with esbuild (as a release runs it: no loader in
+    // the process, so CPU and memory are the engine's own).
+    'from-source': { type: 'boolean', default: false },
     // Note adds a line to the result's notes (e.g. how the runs of a campaign were scheduled).
     note: { type: 'string', multiple: true },
   },
@@ -72,6 +76,8 @@ interface EngineRun {
   loadAverage?: number;
   /** LoadAverageMax is the highest 1-minute load average sampled until all were Ready. */
   loadAverageMax?: number;
+  /** Runtime says how the engine ran (Trellis: esbuild bundle or tsx from source). */
+  runtime?: string;
   /** Date (ISO) and Commit (with `+dirty` for uncommitted changes) say when and what was measured. */
   date?: string;
   commit?: string;
@@ -111,14 +117,41 @@ interface RunningEngine {
   logs(): string;
 }
 
+/** BundleEngine builds bench/compare/trellis-engine.ts and everything it imports into one ES module. */
+function bundleEngine(): string {
+  const root = resolve(import.meta.dirname, '../..');
+  const esbuild = resolve(root, 'node_modules/.bin/esbuild');
+  if (!existsSync(esbuild)) throw new Error(`${esbuild} is missing (npm ci installs it with tsx); or pass --from-source`);
+  const out = join(mkdtempSync(join(tmpdir(), 'trellis-engine-bundle-')), 'trellis-engine.mjs');
+  execFileSync(esbuild, [
+    resolve(import.meta.dirname, 'trellis-engine.ts'),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node20',
+    '--conditions=@trellis/source',
+    `--outfile=${out}`,
+    "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    '--log-level=warning',
+  ]);
+  return out;
+}
+
+let bundled: string | undefined;
+const trellisRuntime = (): string => (values['from-source'] ? 'node + tsx, from the TypeScript sources' : 'node, one esbuild bundle');
+
 async function startTrellis(cp: RealControlPlane, client: KubeClient): Promise<RunningEngine> {
   await installCrossplaneCrds(client);
-  const script = resolve(import.meta.dirname, 'trellis-engine.ts');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@trellis/source', '--import', 'tsx', script, '--kubeconfig', cp.kubeconfigPath],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  let args: string[];
+  if (values['from-source']) {
+    args = ['--conditions=@trellis/source', '--import', 'tsx', resolve(import.meta.dirname, 'trellis-engine.ts')];
+  } else {
+    bundled ??= bundleEngine();
+    args = [bundled];
+  }
+  const child: ChildProcess = spawn(process.execPath, [...args, '--kubeconfig', cp.kubeconfigPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const errLines: string[] = [];
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
@@ -264,6 +297,7 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
       loadAverageMax,
       date,
       commit: treeCommit(),
+      runtime: engine === 'trellis' ? trellisRuntime() : 'crossplane-core and function-patch-and-transform binaries (Go)',
       startSeconds,
       allReadySeconds: r.allReadySeconds,
       ...(r.timedOut === true ? { readyBeforeTimeout: r.readyCount } : {}),
@@ -416,6 +450,7 @@ for (const n of sizes) {
     rec.note(
       `${r.engine === 'trellis' ? 'Trellis' : peerName}, ${n} claims (run ${r.date?.slice(0, 16).replace('T', ' ') ?? 'date unknown'} UTC, commit ${r.commit ?? 'unknown'}): started in ${r.startSeconds.toFixed(1)} s; ` +
         `load average ${r.loadAverage?.toFixed(1) ?? 'unknown'} when the claims were created (highest until all Ready: ${r.loadAverageMax?.toFixed(1) ?? 'unknown'}); ` +
+        `ran as ${r.runtime ?? (r.engine === 'trellis' ? 'node + tsx, from the TypeScript sources' : 'Go binaries')}; ` +
         `claims Ready after the steady window: ${r.readyAtEnd ?? 'not measured'} of ${r.claims}; creating them took ${r.createSeconds.toFixed(1)} s; ` +
         `writes to Ready: ${r.writesTop}; steady-state writes over ${steadySeconds} s: ${r.steadyTop}.`,
     );
@@ -435,6 +470,7 @@ rec.note(
 );
 for (const n of values.note ?? []) rec.note(n);
 rec.note(`Steady state: after ${settleSeconds} s of settling, ${steadySeconds} s with nothing changing (at least two poll intervals).`);
+if (bundled !== undefined) rmSync(dirname(bundled), { recursive: true, force: true });
 const result = rec.finish();
 for (const f of result.figures) {
   const peer = f.peerValue === undefined ? '' : `  ${peerName}: ${f.peerValue} (ratio ${f.ratio ?? '-'})`;
