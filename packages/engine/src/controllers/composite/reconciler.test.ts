@@ -1,3 +1,4 @@
+import { QueuePriority } from '@trellis/kube';
 import { asControllerRef, hasCode, type KubeObject } from '@trellis/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppliedHashAnnotation } from '../../apply/decide.ts';
@@ -148,6 +149,8 @@ describe('CompositeReconciler', () => {
     expect(env.kube.writes()).toBe(0);
     expect(res.requeueAfterMs).toBeGreaterThanOrEqual(54_000);
     expect(res.requeueAfterMs).toBeLessThanOrEqual(66_000);
+    // The poll only catches drift: it yields to XRs in flight.
+    expect(res.priority).toBe(QueuePriority.Low);
   });
 
   it('writes nothing when nothing changed even after a restart (no in-memory state)', async () => {
