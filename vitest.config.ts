@@ -7,6 +7,10 @@ const ssr = { resolve: { conditions: ['@trellis/source'], externalConditions: ['
 
 export default defineConfig({
   test: {
+    // Integration suites mostly wait on real servers (API servers, registry, PowerDNS, a 10-minute
+    // soak), so more files run at once than there are cores; vitest's default on a 2-core machine
+    // is one file at a time, which puts the whole suite end to end.
+    maxWorkers: 4,
     // Two projects: unit tests next to the code, integration suites under test/.
     projects: [
       {
