@@ -84,6 +84,8 @@ interface EngineRun {
   startSeconds: number;
   /** AllReadySeconds is a lower bound when `readyBeforeTimeout` is set (not all Ready in time). */
   allReadySeconds: number;
+  /** ReadyByMinute[i] counts the claims Ready within i+1 minutes of the first create. */
+  readyByMinute?: number[];
   /** ReadyBeforeTimeout counts the claims Ready by the deadline, when not all were. */
   readyBeforeTimeout?: number;
   createSeconds: number;
@@ -301,6 +303,10 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
       startSeconds,
       allReadySeconds: r.allReadySeconds,
       ...(r.timedOut === true ? { readyBeforeTimeout: r.readyCount } : {}),
+      readyByMinute: Array.from(
+        { length: Math.ceil(r.allReadySeconds / 60) },
+        (_, i) => r.readyAtSeconds.filter((s) => s <= (i + 1) * 60).length,
+      ),
       createSeconds: r.createSeconds,
       p50Ms: percentile(r.latenciesMs, 50),
       p99Ms: percentile(r.latenciesMs, 99),
@@ -342,6 +348,14 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
     client.close();
     await cp.stop();
   }
+}
+
+/** ReadyTimeline lists how many claims were Ready every 5 minutes after the first create (long runs only). */
+function readyTimeline(r: EngineRun): string {
+  const by = r.readyByMinute ?? [];
+  if (by.length < 5) return '';
+  const points = by.flatMap((n, i) => ((i + 1) % 5 === 0 ? [`${i + 1} min ${n}`] : []));
+  return `Ready claims by time since the first create: ${points.join(', ')}; `;
 }
 
 /** TreeCommit is the measured source tree: HEAD, with `+dirty` when tracked files differ from it. */
@@ -451,7 +465,7 @@ for (const n of sizes) {
       `${r.engine === 'trellis' ? 'Trellis' : peerName}, ${n} claims (run ${r.date?.slice(0, 16).replace('T', ' ') ?? 'date unknown'} UTC, commit ${r.commit ?? 'unknown'}): started in ${r.startSeconds.toFixed(1)} s; ` +
         `load average ${r.loadAverage?.toFixed(1) ?? 'unknown'} when the claims were created (highest until all Ready: ${r.loadAverageMax?.toFixed(1) ?? 'unknown'}); ` +
         `ran as ${r.runtime ?? (r.engine === 'trellis' ? 'node + tsx, from the TypeScript sources' : 'Go binaries')}; ` +
-        `claims Ready after the steady window: ${r.readyAtEnd ?? 'not measured'} of ${r.claims}; creating them took ${r.createSeconds.toFixed(1)} s; ` +
+        `claims Ready after the steady window: ${r.readyAtEnd ?? 'not measured'} of ${r.claims}; ${readyTimeline(r)}creating them took ${r.createSeconds.toFixed(1)} s; ` +
         `writes to Ready: ${r.writesTop}; steady-state writes over ${steadySeconds} s: ${r.steadyTop}.`,
     );
   }

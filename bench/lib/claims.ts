@@ -17,6 +17,8 @@ export interface ReadyRun {
   timedOut?: boolean;
   /** ReadyCount is how many claims were seen Ready (all of them unless timed out). */
   readyCount: number;
+  /** ReadyAtSeconds are, per Ready claim, the seconds from the first create to Ready (sorted). */
+  readyAtSeconds: number[];
 }
 
 export interface ReadyRunOptions {
@@ -141,6 +143,7 @@ export async function createAndWaitReady(opts: ReadyRunOptions): Promise<ReadyRu
     latenciesMs,
     driverRequests,
     readyCount: ready.size,
+    readyAtSeconds: [...ready.values()].map((at) => (at - t0) / 1000).sort((a, b) => a - b),
     ...(timedOut ? { timedOut } : {}),
   };
 }
