@@ -1,7 +1,7 @@
 // Creating claims and timing them to Ready, from one watch (no polling: the driver's own API
 // traffic stays a handful of requests plus one create per claim).
-import { isGone, type KubeClient, type TypeRef } from '@trellis/kube';
-import type { KubeObject } from '@trellis/sdk';
+import { isGone, KubeApiError, type KubeClient, type ObjectList, type TypeRef } from '@trellis/kube';
+import { hasCode, type KubeObject } from '@trellis/sdk';
 import { readyStatus } from './workload.ts';
 
 export interface ReadyRun {
@@ -62,7 +62,7 @@ export async function createAndWaitReady(opts: ReadyRunOptions): Promise<ReadyRu
     }
   };
   // List first for a resourceVersion, then watch from it: nothing between is missed.
-  const initial = await client.list(type, { namespace });
+  const initial = await listWhenServed(client, type, namespace);
   driverRequests.list++;
   for (const o of initial.items) see(o);
   let rv = initial.resourceVersion;
@@ -79,7 +79,7 @@ export async function createAndWaitReady(opts: ReadyRunOptions): Promise<ReadyRu
         if (abort.signal.aborted) return;
         if (!isGone(err)) throw err;
         // An expired resourceVersion (410) is re-listed: claims that became Ready meanwhile are seen.
-        const relist = await client.list(type, { namespace });
+        const relist = await listWhenServed(client, type, namespace);
         driverRequests.list++;
         for (const o of relist.items) see(o);
         rv = relist.resourceVersion;
@@ -146,6 +146,23 @@ export async function createAndWaitReady(opts: ReadyRunOptions): Promise<ReadyRu
     readyAtSeconds: [...ready.values()].map((at) => (at - t0) / 1000).sort((a, b) => a - b),
     ...(timedOut ? { timedOut } : {}),
   };
+}
+
+/**
+ * ListWhenServed lists the claims, asking again while the server answers 429 "storage is
+ * (re)initializing" (a kind just served by a new CRD, on a loaded server), for up to two minutes.
+ */
+async function listWhenServed(client: KubeClient, type: TypeRef, namespace: string): Promise<ObjectList> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      return await client.list(type, { namespace });
+    } catch (err) {
+      if (!hasCode(err, 'KUBE_TOO_MANY_REQUESTS') || Date.now() > deadline) throw err;
+      const after = err instanceof KubeApiError ? (err.retryAfterSeconds ?? 1) : 1;
+      await new Promise((r) => setTimeout(r, after * 1000));
+    }
+  }
 }
 
 /** Percentile of sorted values (nearest rank). */
