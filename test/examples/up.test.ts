@@ -12,11 +12,15 @@
  *
  * The seconds to Ready are printed (and recorded in docs/examples.md).
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pgClient from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trellis } from '../cli/cli.ts';
 import { ClientEnv, helms, kubectls, requireBinary } from '../clients/clients.ts';
 import { waitFor } from '../harness/targets.ts';
+import { type Postgres, type PowerDns, startPostgres, startPowerDns } from '../infra/services/services.ts';
 import { root, startEmbeddedUp, startRealUp, type TrellisUp, trellisCli } from './up.ts';
 
 const kubectl135 = kubectls.find((k) => k.name === 'kubectl 1.35') ?? (kubectls[0] as (typeof kubectls)[number]);
@@ -46,7 +50,21 @@ const starters = [
 describe.each(starters)('trellis up --with-examples ($name API server)', ({ name, start }) => {
   let up: TrellisUp | undefined;
   let kubectl: ClientEnv;
-  const kc = async (...args: string[]): Promise<string> => await kubectl.mustRun(args);
+  // Kubectl's own --timeout is the deadline of a wait; the process gets a little more.
+  const kc = async (...args: string[]): Promise<string> => await kubectl.mustRun(args, { timeoutMs: 150_000 });
+  /**
+   * WaitReady is `kubectl wait --for=condition=Ready`; when it fails, the error carries what to
+   * debug with: the tree as `trellis trace -o wide` draws it and the tail of trellis up's output.
+   */
+  const waitReady = async (what: string, ns: string | undefined, timeout: string): Promise<void> => {
+    const nsArgs = ns === undefined ? [] : ['-n', ns];
+    const r = await kubectl.run(['wait', '--for=condition=Ready', what, ...nsArgs, `--timeout=${timeout}`], { timeoutMs: 150_000 });
+    if (r.code === 0) return;
+    const tr = await trellis(['trace', what, ...nsArgs, '-o', 'wide', '--kubeconfig', ctx().kubeconfigPath]);
+    throw new Error(
+      `${what} was not Ready within ${timeout}: ${r.stderr}\n--- trellis trace -o wide\n${tr.out}${tr.err}\n${ctx().output()}`,
+    );
+  };
   const getJson = async <T>(...args: string[]): Promise<T> => JSON.parse(await kc('get', ...args, '-o', 'json')) as T;
   const list = async (...args: string[]): Promise<Obj[]> => (await getJson<{ items: Obj[] }>(...args)).items;
   const ctx = (): TrellisUp => {
@@ -66,10 +84,12 @@ describe.each(starters)('trellis up --with-examples ($name API server)', ({ name
     await up?.stop();
   }, 120_000);
 
-  it('applying the example claim with kubectl makes it Ready within seconds; trace shows the whole tree', async () => {
+  it('applying the example claim with kubectl makes it Ready within seconds; trace shows the whole tree', {
+    timeout: 240_000,
+  }, async () => {
     const t0 = performance.now();
     expect(await kc('apply', '-f', claimFile)).toContain('app.platform.example.org/hello created');
-    await kc('wait', '--for=condition=Ready', 'app/hello', '-n', 'default', '--timeout=60s');
+    await waitReady('app/hello', 'default', '60s');
     const seconds = (performance.now() - t0) / 1000;
     console.log(`[examples] ${name}: kubectl apply of examples/multi-cluster-app/claim.yaml to Ready in ${seconds.toFixed(2)}s`);
 
@@ -161,7 +181,7 @@ describe.each(starters)('trellis up --with-examples ($name API server)', ({ name
         expect(isReady(claim), JSON.stringify(claim.status)).toBe(true);
       } else {
         // Helm 3's --wait does not look at custom resources.
-        await kc('wait', '--for=condition=Ready', `app/${release}-hello`, '-n', ns, '--timeout=60s');
+        await waitReady(`app/${release}-hello`, ns, '60s');
       }
       console.log(`[examples] ${name}: ${bin.name} install --wait to Ready claims in ${((performance.now() - t0) / 1000).toFixed(2)}s`);
       const cm = await getJson<Obj>('configmap', `${release}-hello`, '-n', ns);
@@ -191,6 +211,158 @@ describe.each(starters)('trellis up --with-examples ($name API server)', ({ name
       expect(await kc('get', 'secrets', '-n', ns, '-l', 'owner=helm', '-o', 'name')).toBe('');
     });
   });
+
+  // The examples that need a service outside the machine, with real PostgreSQL and PowerDNS (on the
+  // embedded server only: the same controllers run on both, and the real one is covered above).
+  if (name === 'embedded') {
+    describe('the examples with external services (PostgreSQL, PowerDNS)', { timeout: 300_000 }, () => {
+      let pg: Postgres | undefined;
+      let pdns: PowerDns | undefined;
+      const pdnsGet = async (path: string): Promise<{ status: number; body: unknown }> => {
+        const r = await fetch(`${pdns?.url ?? ''}/api/v1/servers/localhost${path}`, { headers: { 'X-API-Key': pdns?.apiKey ?? '' } });
+        return { status: r.status, body: r.status === 200 ? await r.json() : await r.text() };
+      };
+      const rrsetNames = async (): Promise<string[]> => {
+        const z = await pdnsGet('/zones/example.test.');
+        return ((z.body as { rrsets?: { name: string; type: string }[] }).rrsets ?? [])
+          .filter((r) => r.type !== 'SOA' && r.type !== 'NS')
+          .map((r) => `${r.name} ${r.type}`)
+          .sort();
+      };
+      const sql = async <T>(q: string, params: unknown[] = []): Promise<T[]> => {
+        const c = new pgClient.Client({ host: pg?.host, port: pg?.port, user: pg?.user, database: 'postgres' });
+        await c.connect();
+        try {
+          return (await c.query(q, params)).rows as T[];
+        } finally {
+          await c.end();
+        }
+      };
+      /** Applies an example's provider-config.yaml edited as its README says (the server's address and key). */
+      const applyEdited = async (file: string, edits: [string, string][]): Promise<void> => {
+        let text = readFileSync(join(root, 'examples', file), 'utf8');
+        for (const [from, to] of edits) {
+          expect(text, `${file} contains ${from}`).toContain(from);
+          text = text.replace(from, to);
+        }
+        const edited = join(tmp, file.replace(/\//g, '-'));
+        writeFileSync(edited, text);
+        await kc('apply', '-f', edited);
+      };
+      const tmp = mkdtempSync(join(tmpdir(), 'trellis-examples-services-'));
+
+      beforeAll(async () => {
+        [pg, pdns] = await Promise.all([startPostgres(), startPowerDns()]);
+        await applyEdited('database/provider-config.yaml', [['port: "5432"', `port: "${pg.port}"`]]);
+        await applyEdited('global-dns/provider-config.yaml', [
+          ['http://127.0.0.1:8081', pdns.url],
+          ['key: change-me', `key: ${pdns.apiKey}`],
+        ]);
+      }, 180_000);
+      afterAll(async () => {
+        await Promise.all([pg?.stop(), pdns?.stop()]);
+        rmSync(tmp, { recursive: true, force: true });
+      });
+
+      it('global-dns: the claim is Ready, PowerDNS answers for every site and the weighted name; deletion removes the records', async () => {
+        await waitReady('zone.powerdns.http.trellis.io/example-test', undefined, '90s');
+        await kc('apply', '-f', join(root, 'examples/global-dns/claim.yaml'));
+        await waitReady('globalrecord/shop', 'default', '90s');
+        expect(await rrsetNames()).toEqual([
+          '_weights.shop.example.test. TXT',
+          'eu.shop.example.test. A',
+          'shop.example.test. A',
+          'us.shop.example.test. A',
+        ]);
+        const claim = await getJson<Obj & { status: Record<string, unknown> }>('globalrecord', 'shop', '-n', 'default');
+        expect(claim.status).toMatchObject({ fqdn: 'shop.example.test.', activeSites: 2, weights: 'eu=3 us=1' });
+        const tr = await trellis(['trace', 'globalrecord/shop', '-n', 'default', '--kubeconfig', ctx().kubeconfigPath]);
+        expect(tr.code, tr.err).toBe(0);
+        expect(tr.out.match(/RRset\/shop-/g)).toHaveLength(4);
+
+        await kc('delete', '-f', join(root, 'examples/global-dns/claim.yaml'), '--wait=true', '--timeout=60s');
+        await waitFor('the records to leave PowerDNS', async () => (await rrsetNames()).length === 0, {
+          timeoutMs: 60_000,
+          intervalMs: 250,
+        });
+        // The zone is the platform team's, not the app's.
+        expect((await pdnsGet('/zones/example.test.')).status).toBe(200);
+      });
+
+      it('database: the claim is Ready, the database and its owner exist, the credentials log in; deletion drops them', async () => {
+        await kc('apply', '-f', join(root, 'examples/database/claim.yaml'));
+        await waitReady('postgresdatabase/orders', 'default', '90s');
+        const secret = await getJson<{ data: Record<string, string> }>('secret', 'orders-credentials', '-n', 'default');
+        const decode = (k: string): string => Buffer.from(secret.data[k] ?? '', 'base64').toString('utf8');
+        expect(decode('username')).toBe('orders_owner');
+        const login = new pgClient.Client({
+          host: pg?.host,
+          port: pg?.port,
+          user: decode('username'),
+          password: decode('password'),
+          database: 'orders',
+        });
+        await login.connect();
+        try {
+          const [row] = (await login.query('SELECT current_user AS u, current_database() AS d')).rows as { u: string; d: string }[];
+          expect(row).toEqual({ u: 'orders_owner', d: 'orders' });
+        } finally {
+          await login.end();
+        }
+        const [owner] = await sql<{ owner: string; limit: number }>(
+          'SELECT pg_get_userbyid(datdba) AS owner, (SELECT rolconnlimit FROM pg_roles WHERE rolname = $1) AS limit FROM pg_database WHERE datname = $2',
+          ['orders_owner', 'orders'],
+        );
+        expect(owner).toEqual({ owner: 'orders_owner', limit: 10 });
+
+        await kc('delete', '-f', join(root, 'examples/database/claim.yaml'), '--wait=true', '--timeout=60s');
+        await waitFor(
+          'the XR, its managed resources, the database and its owner to be gone',
+          async () =>
+            (await list('xpostgresdatabases.db.example.org')).length +
+              (await list('roles.postgresql.sql.trellis.io,databases.postgresql.sql.trellis.io,grants.postgresql.sql.trellis.io')).length +
+              (
+                await sql(
+                  "SELECT 1 FROM pg_database WHERE datname = 'orders' UNION ALL SELECT 1 FROM pg_roles WHERE rolname = 'orders_owner'",
+                )
+              ).length ===
+            0,
+          { timeoutMs: 90_000, intervalMs: 500 },
+        );
+      });
+
+      it('app-with-database: the database first, the app once it is Ready; deletion removes both', async () => {
+        await kc('apply', '-f', join(root, 'examples/app-with-database/claim.yaml'));
+        await waitReady('appwithdatabase/orders', 'default', '120s');
+        const nested = (await list('xpostgresdatabases.db.example.org'))[0] as Obj & {
+          status: { conditions: (Cond & { lastTransitionTime: string })[] };
+        };
+        const readyAt = Date.parse(nested.status.conditions.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+        const objects = (await list('objects.kubernetes.trellis.io')) as (Obj & { metadata: { creationTimestamp: string } })[];
+        expect(objects).toHaveLength(1);
+        // Created in order: the app's Object only once the database was Ready (both have whole seconds).
+        expect(Date.parse(objects[0]?.metadata.creationTimestamp ?? '')).toBeGreaterThanOrEqual(readyAt);
+        const cm = await getJson<Obj>('configmap', 'orders', '-n', 'default');
+        expect(cm.data).toEqual({ DATABASE_NAME: 'orders', DATABASE_CREDENTIALS_SECRET: 'orders-credentials' });
+        expect((await sql("SELECT 1 FROM pg_database WHERE datname = 'orders'")).length).toBe(1);
+
+        await kc('delete', '-f', join(root, 'examples/app-with-database/claim.yaml'), '--wait=true', '--timeout=60s');
+        await waitFor(
+          'the app, the nested XR and the database to be gone',
+          async () =>
+            (await list('xappswithdatabase.platform.example.org')).length +
+              (await list('xpostgresdatabases.db.example.org')).length +
+              (await list('objects.kubernetes.trellis.io')).length +
+              (await sql("SELECT 1 FROM pg_database WHERE datname = 'orders'")).length ===
+            0,
+          { timeoutMs: 120_000, intervalMs: 500 },
+        );
+        expect((await kubectl.run(['get', 'configmap', 'orders', '-n', 'default', '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe(
+          '',
+        );
+      });
+    });
+  }
 
   it('stops on Ctrl-C with exit code 0', async () => {
     const u = ctx();
