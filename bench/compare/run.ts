@@ -1,7 +1,7 @@
 // Trellis and upstream Crossplane side by side: both reconcile the same v1 XRD, Pipeline
 // Composition (5 ConfigMaps per claim, readiness needing no provider) and N claims, each engine
 // on its own fresh private control plane built and started the same way (etcd + kube-apiserver
-// 1.36.3 + kube-controller-manager, test/infra/kubernetes), one engine at a time.
+// 1.36.3 + kube-controller-manager, test/infra/kubernetes), one engine after the other (or split over processes, see --runs).
 //
 //   node --conditions=@trellis/source --import tsx bench/compare/run.ts [--sizes 100,1000,5000] [--engines trellis,crossplane]
 //        [--settle-seconds 60] [--steady-seconds 150] [--ready-timeout-minutes 30] [--runs FILE.jsonl]
@@ -471,7 +471,7 @@ for (const n of sizes) {
   }
 }
 rec.note(
-  "Each engine runs alone on its own fresh private control plane (same binaries, flags and machine), so neither sees the other's objects; " +
+  "Each engine runs on its own fresh private control plane (same binaries, flags and machine), so neither sees the other's objects; " +
     `the driver creates claims ${values.concurrency} at a time and times each to Ready from one watch.`,
 );
 rec.note(

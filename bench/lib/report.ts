@@ -79,7 +79,12 @@ const CompareMarker = '<!-- this section is written by bench/run.ts from docs/be
 export function renderCompareSection(e: PillarEntry): string {
   const r = e.result;
   if (r === undefined) return '';
-  const out: string[] = [`## ${CompareTitle}`, '', CompareMarker, '', `${r.title}. \`${r.command}\``, '', machineLine(r, e), ''];
+  const m = r.machine;
+  const where =
+    `Machine: ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')}, ${m.os}. ` +
+    `Each run's date, commit and load average are in the notes below (runs can be recorded separately and assembled with \`--runs\`); ` +
+    `table written ${r.started.slice(0, 16).replace('T', ' ')} UTC at \`${e.commit}\`${r.quick ? ' (**quick mode**: smaller sizes)' : ''}.`;
+  const out: string[] = [`## ${CompareTitle}`, '', CompareMarker, '', `${r.title}. \`${r.command}\``, '', where, ''];
   out.push(pillarTable(r, new Map(), 'Trellis'));
   out.push('');
   out.push(
