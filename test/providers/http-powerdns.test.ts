@@ -93,7 +93,16 @@ describe.each(apiServerTargets())('provider-http with PowerDNS on $name', (targe
     });
 
     // Steady state: two poll intervals of observing, and not a single write.
-    await waitForObject(client, { ...zoneType, name: z }, 'settled', (o) => conditionOf(o, 'UpToDate')?.status === 'True');
+    // Creating the record set bumped the zone's serial in PowerDNS, which the zone's next observation
+    // records in status.atProvider (a real change, so a write): settled means that write is done.
+    const serial = ((await pdnsGet(`/zones/${zoneName}`)).body as { serial?: number }).serial;
+    await waitForObject(
+      client,
+      { ...zoneType, name: z },
+      `settled (UpToDate, atProvider.serial ${serial})`,
+      (o) =>
+        conditionOf(o, 'UpToDate')?.status === 'True' && (o.status as { atProvider?: { serial?: number } }).atProvider?.serial === serial,
+    );
     await expectNoWrites(client, { ...zoneType, name: z }, 7_000);
 
     // Events say what happened, as upstream's do.
