@@ -6,10 +6,12 @@
 //
 //   node --conditions=@trellis/source --import tsx bench/reliability/soak.ts \
 //     [--server embedded|real] [--minutes 120] [--warmup-minutes 20] [--checkpoint-minutes 10] \
-//     [--ops 1.5] [--apps 150] [--zones 10] [--packages 3] [--history-size N] [--out DIR]
+//     [--ops 1.5] [--apps 150] [--zones 10] [--packages 3] [--history-size N] [--event-ttl-minutes N] [--out DIR]
 //
 // --history-size sets the embedded API server's watch history per resource (default: the server's
 // own, 20,000 events); see SoakOptions.historySize for why a short soak sets a small one.
+// --event-ttl-minutes sets how long it keeps Events (default: the server's, 60); a TTL shorter than
+// the warm-up lets the Events reach their steady number before memory is judged (SoakOptions.eventTtlMs).
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     'zone-op-seconds': { type: 'string', default: '20' },
     packages: { type: 'string', default: '3' },
     'history-size': { type: 'string' },
+    'event-ttl-minutes': { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string', default: 'tmp/reliability' },
   },
@@ -59,6 +62,7 @@ try {
     reportPath,
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
     ...(values['history-size'] === undefined ? {} : { historySize: Number(values['history-size']) }),
+    ...(values['event-ttl-minutes'] === undefined ? {} : { eventTtlMs: Number(values['event-ttl-minutes']) * 60_000 }),
     log: (l) => console.log(`${stamp()} ${l}`),
   });
   console.log(

@@ -47,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
   if (bookmark !== undefined) opts.bookmarkIntervalMs = bookmark;
   const history = num('history-size');
   if (history !== undefined) opts.historySize = history;
+  const eventTtl = num('event-ttl-ms');
+  if (eventTtl !== undefined) opts.eventTtlMs = eventTtl;
   const snapshot = num('snapshot-bytes');
   if (snapshot !== undefined) opts.snapshotBytes = snapshot;
   let server: Awaited<ReturnType<typeof startApiServer>>;

@@ -268,6 +268,8 @@ export async function startEmbeddedProcess(o: {
   logPath: string;
   /** HistorySize is the server's watch history per resource (`--history-size`; default the server's, 20,000 events). */
   historySize?: number;
+  /** EventTtlMs is how long Events live (`--event-ttl-ms`; default the server's, 1 h). */
+  eventTtlMs?: number;
 }): Promise<EmbeddedProcess> {
   const args = [
     ...(o.reportDir === undefined ? [] : reportFlags(o.reportDir)),
@@ -277,6 +279,7 @@ export async function startEmbeddedProcess(o: {
     '--port',
     String(o.port ?? 0),
     ...(o.historySize === undefined ? [] : ['--history-size', String(o.historySize)]),
+    ...(o.eventTtlMs === undefined ? [] : ['--event-ttl-ms', String(o.eventTtlMs)]),
   ];
   const t0 = performance.now();
   const log = createWriteStream(o.logPath, { flags: 'a' });

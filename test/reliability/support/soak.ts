@@ -55,6 +55,13 @@ export interface SoakOptions {
    * full before memory is judged; what still grows then is not the history.
    */
   historySize?: number;
+  /**
+   * EventTtlMs sets how long the embedded API server keeps Events (its default is 1 h, as
+   * kube-apiserver's `--event-ttl`). Events live that long after their last write, so their number
+   * keeps rising for one TTL before it levels off: a bounded set, but one a 20-minute warm-up does
+   * not see full. A soak that judges memory sets a TTL shorter than its warm-up.
+   */
+  eventTtlMs?: number;
   seed?: number;
   run?: string;
   log?: (line: string) => void;
@@ -264,6 +271,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     reportDir,
     log,
     ...(o.historySize === undefined ? {} : { historySize: o.historySize }),
+    ...(o.eventTtlMs === undefined ? {} : { eventTtlMs: o.eventTtlMs }),
   });
   const auditClient = await newKubeClient({ kubeconfigPath: top.proxiedKubeconfig, userAgent: 'trellis-reliability-audit' });
   let audit: WatchAudit | undefined;

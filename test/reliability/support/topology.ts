@@ -73,14 +73,15 @@ async function realServer(): Promise<Server> {
   };
 }
 
-async function embeddedServer(dir: string, reportDir: string | undefined, historySize: number | undefined): Promise<Server> {
+async function embeddedServer(dir: string, o: TopologyOptions): Promise<Server> {
   const dataDir = join(dir, 'embedded-data');
   const logPath = join(dir, 'apiserver.log');
   const opts = {
     dataDir,
     logPath,
-    ...(reportDir === undefined ? {} : { reportDir }),
-    ...(historySize === undefined ? {} : { historySize }),
+    ...(o.reportDir === undefined ? {} : { reportDir: o.reportDir }),
+    ...(o.historySize === undefined ? {} : { historySize: o.historySize }),
+    ...(o.eventTtlMs === undefined ? {} : { eventTtlMs: o.eventTtlMs }),
   };
   let s: EmbeddedProcess = await startEmbeddedProcess(opts);
   const port = s.port;
@@ -132,6 +133,8 @@ export interface TopologyOptions {
   reportDir?: string;
   /** HistorySize sets the embedded API server's watch history per resource (default: the server's). */
   historySize?: number;
+  /** EventTtlMs sets how long the embedded API server keeps Events (default: the server's, 1 h). */
+  eventTtlMs?: number;
   log?: (line: string) => void;
 }
 
@@ -163,7 +166,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     for (const c of cleanups.reverse()) await c().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
   };
   try {
-    const server = o.server === 'real' ? await realServer() : await embeddedServer(dir, o.reportDir, o.historySize);
+    const server = o.server === 'real' ? await realServer() : await embeddedServer(dir, o);
     cleanups.push(() => server.stop());
     log(`${o.server} API server on port ${server.port}`);
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: server.port });
