@@ -37,8 +37,12 @@ const REPEAT = Number(values.repeat);
 const TARGETS = new Set(String(values.targets).split(','));
 const results: Record<string, number | string> = {};
 
+let parentRow = '';
+/** Report prints one row; an indented row details the row above it and is keyed under it in the JSON. */
 function report(name: string, value: number, unit: string): void {
-  results[name] = Number(value.toFixed(1));
+  const detail = name.startsWith('  ');
+  if (!detail) parentRow = name;
+  results[detail ? `${parentRow} / ${name.trim()}` : name] = Number(value.toFixed(1));
   console.log(`${name.padEnd(52)} ${value.toFixed(1).padStart(10)} ${unit}`);
 }
 

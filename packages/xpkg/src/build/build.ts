@@ -4,11 +4,11 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TrellisError } from '@trellis/sdk';
-import { dump } from 'js-yaml';
 import { formatFinding, hasErrors, lintPackage } from '../meta/lint.ts';
 import { classifyObjects, parseDocuments } from '../meta/parse.ts';
 import type { Finding, PackageMeta, SourcedObject } from '../meta/types.ts';
 import { type Platform, XpkgAnnotation } from '../oci/media.ts';
+import { YamlEmitter } from './emit.ts';
 import { type Artifact, assembleImage, assembleIndex, canonicalJson, type Image, layerLabel, type ManifestFlavour } from './image.ts';
 import { writeTar } from './tar.ts';
 
@@ -131,8 +131,9 @@ function configFile(p: Platform, labels: Record<string, string>, diffIds: string
 
 /** EncodeStream writes objects as crank does: `---`, each object, `---`; keys sorted. */
 export function encodeStream(objects: readonly unknown[]): string {
+  const emitter = new YamlEmitter();
   let out = '---\n';
-  for (const o of objects) out += `${dump(o, { sortKeys: true, lineWidth: -1, noRefs: true })}---\n`;
+  for (const o of objects) out += `${emitter.emit(o)}---\n`;
   return out;
 }
 
