@@ -5,7 +5,7 @@
 //
 //   node --conditions=@trellis/source --import tsx bench/compare/run.ts [--sizes 100,1000,5000] [--engines trellis,crossplane]
 //        [--settle-seconds 60] [--steady-seconds 150] [--ready-timeout-minutes 30] [--runs FILE.jsonl]
-//        [--note TEXT]... [--json FILE] [--quick]
+//        [--note TEXT]... [--json FILE] [--quick] [--memory-trace] [--heap-snapshot FILE] [--allocation-profile FILE]
 //
 // A run whose claims are not all Ready within --ready-timeout-minutes is recorded with what it
 // measured (how many were Ready, the time as a lower bound); the bound keeps `npm run bench` finite
@@ -16,7 +16,9 @@
 // Figures per size: time to all Ready, p50/p99 claim-to-Ready, API requests and writes per claim
 // (the server's apiserver_request_total, minus the driver's own requests), engine CPU seconds and
 // peak RSS (/proc; Crossplane = core + function-patch-and-transform), API writes per minute in
-// steady state. Goals for Trellis: ≥3x faster to all Ready, ≤1/3 of the writes, ≤1/2 of the
+// steady state. --memory-trace has the Trellis engine log its V8 heap every 500 ms and prints
+// heap used, external and array buffers at the sample of highest RSS; --heap-snapshot writes a V8
+// heap snapshot of the Trellis engine after the steady window (after peak RSS is taken). Goals for Trellis: ≥3x faster to all Ready, ≤1/3 of the writes, ≤1/2 of the
 // memory, 0 writes in steady state.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -56,6 +58,10 @@ const { values } = parseArgs({
     'from-source': { type: 'boolean', default: false },
     // Note adds a line to the result's notes (e.g. how the runs of a campaign were scheduled).
     note: { type: 'string', multiple: true },
+    // Opt-in memory diagnostics of the Trellis engine (see the header).
+    'memory-trace': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'string' },
+    'allocation-profile': { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -117,6 +123,57 @@ interface RunningEngine {
   pids(): number[];
   stop(): Promise<void>;
   logs(): string;
+  /** MemoryTrace summarises the engine's memory log (--memory-trace), when there is one. */
+  memoryTrace?(): string;
+  /** HeapSnapshot has the engine write its heap snapshot (--heap-snapshot) and waits for it. */
+  heapSnapshot?(): Promise<void>;
+}
+
+interface MemorySample {
+  t: number;
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rssAnon?: number;
+  rssFile?: number;
+  spaces: Record<string, number>;
+}
+
+/** SummariseMemoryLog reports the engine's heap at its highest sampled RSS and the highest heap used. */
+function summariseMemoryLog(file: string): string {
+  if (!existsSync(file)) return 'memory trace: no samples';
+  const samples = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as MemorySample);
+  const first = samples[0];
+  if (first === undefined) return 'memory trace: no samples';
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)}`;
+  const at = (m: MemorySample): string =>
+    `rss ${mib(m.rss)} (anon ${mib(m.rssAnon ?? 0)}, file ${mib(m.rssFile ?? 0)}) heapTotal ${mib(m.heapTotal)} heapUsed ${mib(m.heapUsed)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB; spaces ${Object.entries(
+      m.spaces,
+    )
+      .filter(([, v]) => v > 2 ** 20 / 2)
+      .map(([k, v]) => `${k} ${mib(v)}`)
+      .join(', ')}`;
+  const peakRss = samples.reduce((a, b) => (b.rss > a.rss ? b : a));
+  const peakHeap = samples.reduce((a, b) => (b.heapUsed > a.heapUsed ? b : a));
+  const last = samples[samples.length - 1] ?? first;
+  // Timeline: RSS / heap total / heap used (MiB) every 5 s since the engine was ready.
+  const timeline: string[] = [];
+  for (const m of samples) {
+    const s = Math.round((m.t - first.t) / 1000);
+    if (s >= timeline.length * 5) timeline.push(`${s}s ${mib(m.rss)}/${mib(m.heapTotal)}/${mib(m.heapUsed)}`);
+  }
+  return [
+    `  timeline (rss/heapTotal/heapUsed MiB): ${timeline.join(', ')}`,
+    `memory trace (${samples.length} samples): at ready: ${at(first)}`,
+    `  at peak RSS (+${((peakRss.t - first.t) / 1000).toFixed(0)} s): ${at(peakRss)}`,
+    `  at peak heap used (+${((peakHeap.t - first.t) / 1000).toFixed(0)} s): ${at(peakHeap)}`,
+    `  last: ${at(last)}`,
+  ].join('\n');
 }
 
 /** BundleEngine builds bench/compare/trellis-engine.ts and everything it imports into one ES module. */
@@ -151,9 +208,18 @@ async function startTrellis(cp: RealControlPlane, client: KubeClient): Promise<R
     bundled ??= bundleEngine();
     args = [bundled];
   }
-  const child: ChildProcess = spawn(process.execPath, [...args, '--kubeconfig', cp.kubeconfigPath], {
+  const memoryLog = values['memory-trace'] ? join(mkdtempSync(join(tmpdir(), 'trellis-engine-memory-')), 'memory.jsonl') : undefined;
+  const snapshotFile = values['heap-snapshot'] === undefined ? undefined : resolve(values['heap-snapshot']);
+  const profileFile = values['allocation-profile'] === undefined ? undefined : resolve(values['allocation-profile']);
+  const diagnostics = [
+    ...(profileFile === undefined ? [] : ['--allocation-profile', profileFile]),
+    ...(memoryLog === undefined ? [] : ['--memory-log', memoryLog]),
+    ...(snapshotFile === undefined ? [] : ['--heap-snapshot', snapshotFile]),
+  ];
+  const child: ChildProcess = spawn(process.execPath, [...args, '--kubeconfig', cp.kubeconfigPath, ...diagnostics], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let snapshotWritten: (() => void) | undefined;
   const errLines: string[] = [];
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
@@ -164,6 +230,7 @@ async function startTrellis(cp: RealControlPlane, client: KubeClient): Promise<R
     const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     const timer = setTimeout(() => fail(new Error(`the Trellis engine did not start in 120 s: ${errLines.join('')}`)), 120_000);
     rl.on('line', (line) => {
+      if (line.trim() === 'snapshot') snapshotWritten?.();
       if (line.trim() === 'ready') {
         clearTimeout(timer);
         ok();
@@ -178,6 +245,28 @@ async function startTrellis(cp: RealControlPlane, client: KubeClient): Promise<R
   return {
     pids: () => [pid],
     logs: () => errLines.join('').split('\n').slice(-30).join('\n'),
+    ...(memoryLog === undefined
+      ? {}
+      : {
+          memoryTrace: () => {
+            const summary = summariseMemoryLog(memoryLog);
+            rmSync(dirname(memoryLog), { recursive: true, force: true });
+            return summary;
+          },
+        }),
+    ...(snapshotFile === undefined && profileFile === undefined
+      ? {}
+      : {
+          heapSnapshot: () =>
+            new Promise<void>((ok, fail) => {
+              const timer = setTimeout(() => fail(new Error('the Trellis engine wrote no heap snapshot in 300 s')), 300_000);
+              snapshotWritten = () => {
+                clearTimeout(timer);
+                ok();
+              };
+              child.kill('SIGUSR2');
+            }),
+        }),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -338,6 +427,13 @@ async function runOne(engine: EngineName, n: number): Promise<EngineRun> {
     }
     const usage = sampler.stop();
     out.peakRssMiB = Math.max(usage.peakRssBytes, usage.sampledPeakRssBytes) / 2 ** 20;
+    if (running.memoryTrace !== undefined) log(running.memoryTrace());
+    if (running.heapSnapshot !== undefined) {
+      await running.heapSnapshot();
+      log(
+        `compare: ${engine}, ${n} claims: heap snapshot / allocation profile written (${[values['heap-snapshot'], values['allocation-profile']].filter((f) => f !== undefined).join(', ')})`,
+      );
+    }
     log(`compare: ${engine}, ${n} claims: ${JSON.stringify(out)}`);
     return out;
   } catch (err) {
