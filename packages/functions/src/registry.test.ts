@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { hasCode } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
 import { AutoReady } from './auto-ready/function.ts';
 import { PatchAndTransform } from './patch-and-transform/function.ts';
-import type { CompositionFunction, RunFunctionRequest } from './protocol/types.ts';
+import type { CompositionFunction, JsonObject, RunFunctionRequest } from './protocol/types.ts';
 import { builtinKindOf, FunctionRegistry, Memoized, requestHash } from './registry.ts';
 import { RemoteFunction } from './remote/client.ts';
 
@@ -92,5 +93,54 @@ describe('Memoized', () => {
       requestHash({ input: { y: [1, 2], x: 1 }, meta: { tag: 'b' } }),
     );
     expect(requestHash({ input: { x: 1 } })).not.toBe(requestHash({ input: { x: 2 } }));
+  });
+});
+
+/** ModelRequestHash is the first implementation (arrays of parts, sort of every key list): the model the faster one must equal. */
+function modelRequestHash(req: RunFunctionRequest): string {
+  const stable = (v: unknown): string => {
+    if (v === undefined) return 'null';
+    if (v instanceof Uint8Array) return JSON.stringify(`b64:${Buffer.from(v).toString('base64')}`);
+    if (typeof v === 'bigint') return v.toString();
+    if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+    if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      return `{${Object.keys(o)
+        .filter((k) => o[k] !== undefined)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
+        .join(',')}}`;
+    }
+    return JSON.stringify(v);
+  };
+  const { meta, ...rest } = req;
+  return createHash('sha256')
+    .update(stable({ caps: meta?.capabilities ?? [], rest }))
+    .digest('hex');
+}
+
+describe('requestHash against the first implementation', () => {
+  const cases: { reason: string; req: RunFunctionRequest }[] = [
+    {
+      reason: 'observed resources with connection details as bytes',
+      req: {
+        meta: { tag: 't', capabilities: ['CAPABILITY_CONDITIONS'] },
+        observed: {
+          composite: {
+            resource: { metadata: { name: 'x', labels: { b: '1', a: '2' } }, spec: { n: 1 } },
+            connectionDetails: { pw: new Uint8Array([1, 2, 255]) },
+          },
+          resources: { z: { resource: { kind: 'ConfigMap', data: { k: 'v' } } }, a: { resource: { kind: 'Secret' } } },
+        },
+      },
+    },
+    { reason: 'undefined fields are left out, undefined list items are null', req: { input: { a: undefined, l: [undefined, 1, null] } } },
+    { reason: 'a hole of a sparse list stays empty', req: { input: { l: new Array<unknown>(2).concat(['x']) } } },
+    { reason: 'keys already in order', req: { input: { a: 1, b: { c: [true, false], d: 'é' } } } },
+    { reason: 'unicode and uppercase keys', req: { input: { ü: 1, Z: 2, a: 3, '10': 4, '9': 5 } } },
+    { reason: 'a bigint is written as digits', req: { input: { n: 12345678901234567890n } as unknown as JsonObject } },
+  ];
+  it.each(cases)('$reason', ({ req }) => {
+    expect(requestHash(req)).toBe(modelRequestHash(req));
   });
 });

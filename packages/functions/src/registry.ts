@@ -121,20 +121,50 @@ export function requestHash(req: RunFunctionRequest): string {
   return h.digest('hex');
 }
 
+/**
+ * StableJson serialises a request with map keys sorted (code unit order). It runs on every
+ * in-process function call, over the whole request (observed and desired objects): it appends to
+ * one string instead of building an array per object, and sorts only keys not already in order.
+ */
 function stableJson(v: unknown): string {
   if (v === undefined) return 'null';
   if (v instanceof Uint8Array) return JSON.stringify(`b64:${Buffer.from(v).toString('base64')}`);
   if (typeof v === 'bigint') return v.toString();
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ',';
+      // A hole of a sparse array stays empty, as Array.prototype.join wrote it.
+      if (i in v) s += stableJson(v[i]);
+    }
+    return `${s}]`;
+  }
   if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
-      .join(',')}}`;
+    const keys = definedKeysInOrder(o);
+    let s = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      if (i > 0) s += ',';
+      s += `${JSON.stringify(k)}:${stableJson(o[k])}`;
+    }
+    return `${s}}`;
   }
   return JSON.stringify(v);
+}
+
+/** DefinedKeysInOrder returns the keys of `o` whose values are not undefined, sorted by code unit. */
+function definedKeysInOrder(o: Record<string, unknown>): string[] {
+  let keys = Object.keys(o);
+  let sorted = true;
+  let defined = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (o[k] === undefined) defined = false;
+    if (i > 0 && (keys[i - 1] as string) > k) sorted = false;
+  }
+  if (!defined) keys = keys.filter((k) => o[k] !== undefined);
+  return sorted ? keys : keys.sort();
 }
 
 /** Memoized wraps a pure in-process function with a bounded LRU keyed by the request hash. */

@@ -151,16 +151,49 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** CanonicalJson serialises a JSON value with map keys sorted, so equal values hash equally. */
+/**
+ * CanonicalJson serialises a JSON value with map keys sorted (UTF-16 code unit order, as
+ * `Array.prototype.sort`), so equal values hash equally. Its output is persisted (the applied-hash
+ * annotation), so it must never change. It runs on every desired object of every reconcile: it
+ * appends to one string instead of building an array per object, and sorts only keys that are
+ * not already in order.
+ */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x === undefined ? null : x)).join(',')}]`;
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ',';
+      const x: unknown = v[i];
+      // A hole of a sparse array stays empty, as Array.prototype.join wrote it.
+      s += x === undefined ? (i in v ? 'null' : '') : canonicalJson(x);
+    }
+    return `${s}]`;
+  }
   if (isPlainObject(v)) {
-    const keys = Object.keys(v)
-      .filter((k) => v[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+    const keys = definedKeysInOrder(v);
+    let s = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      if (i > 0) s += ',';
+      s += `${JSON.stringify(k)}:${canonicalJson(v[k])}`;
+    }
+    return `${s}}`;
   }
   return JSON.stringify(v) ?? 'null';
+}
+
+/** DefinedKeysInOrder returns the keys of `o` whose values are not undefined, sorted by code unit. */
+function definedKeysInOrder(o: Record<string, unknown>): string[] {
+  let keys = Object.keys(o);
+  let sorted = true;
+  let defined = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (o[k] === undefined) defined = false;
+    if (i > 0 && (keys[i - 1] as string) > k) sorted = false;
+  }
+  if (!defined) keys = keys.filter((k) => o[k] !== undefined);
+  return sorted ? keys : keys.sort();
 }
 
 /** Paths the API server never records in managedFields (they identify the object). */
