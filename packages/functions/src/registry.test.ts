@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { hasCode } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
 import { AutoReady } from './auto-ready/function.ts';
@@ -96,51 +95,59 @@ describe('Memoized', () => {
   });
 });
 
-/** ModelRequestHash is the first implementation (arrays of parts, sort of every key list): the model the faster one must equal. */
-function modelRequestHash(req: RunFunctionRequest): string {
-  const stable = (v: unknown): string => {
-    if (v === undefined) return 'null';
-    if (v instanceof Uint8Array) return JSON.stringify(`b64:${Buffer.from(v).toString('base64')}`);
-    if (typeof v === 'bigint') return v.toString();
-    if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-    if (typeof v === 'object' && v !== null) {
-      const o = v as Record<string, unknown>;
-      return `{${Object.keys(o)
-        .filter((k) => o[k] !== undefined)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
-        .join(',')}}`;
-    }
-    return JSON.stringify(v);
-  };
-  const { meta, ...rest } = req;
-  return createHash('sha256')
-    .update(stable({ caps: meta?.capabilities ?? [], rest }))
-    .digest('hex');
-}
-
-describe('requestHash against the first implementation', () => {
-  const cases: { reason: string; req: RunFunctionRequest }[] = [
+describe('requestHash', () => {
+  const big = (last: string): RunFunctionRequest => ({
+    input: { items: Array.from({ length: 5000 }, (_, i) => ({ name: `item-${i}`, value: i === 4999 ? last : 'x'.repeat(20) })) },
+  });
+  const cases: { reason: string; a: RunFunctionRequest; b: RunFunctionRequest; equal: boolean }[] = [
     {
-      reason: 'observed resources with connection details as bytes',
-      req: {
-        meta: { tag: 't', capabilities: ['CAPABILITY_CONDITIONS'] },
-        observed: {
-          composite: {
-            resource: { metadata: { name: 'x', labels: { b: '1', a: '2' } }, spec: { n: 1 } },
-            connectionDetails: { pw: new Uint8Array([1, 2, 255]) },
-          },
-          resources: { z: { resource: { kind: 'ConfigMap', data: { k: 'v' } } }, a: { resource: { kind: 'Secret' } } },
-        },
-      },
+      reason: 'map key order does not matter',
+      a: { input: { a: 1, b: { c: 2, d: 3 } } },
+      b: { input: { b: { d: 3, c: 2 }, a: 1 } },
+      equal: true,
     },
-    { reason: 'undefined fields are left out, undefined list items are null', req: { input: { a: undefined, l: [undefined, 1, null] } } },
-    { reason: 'a hole of a sparse list stays empty', req: { input: { l: new Array<unknown>(2).concat(['x']) } } },
-    { reason: 'keys already in order', req: { input: { a: 1, b: { c: [true, false], d: 'é' } } } },
-    { reason: 'unicode and uppercase keys', req: { input: { ü: 1, Z: 2, a: 3, '10': 4, '9': 5 } } },
-    { reason: 'a bigint is written as digits', req: { input: { n: 12345678901234567890n } as unknown as JsonObject } },
+    {
+      reason: 'the tag does not matter',
+      a: { meta: { tag: 'x' }, input: { a: 1 } },
+      b: { meta: { tag: 'y' }, input: { a: 1 } },
+      equal: true,
+    },
+    { reason: 'an undefined field equals an absent one', a: { input: { a: 1, b: undefined } }, b: { input: { a: 1 } }, equal: true },
+    {
+      reason: 'capabilities matter',
+      a: { meta: { capabilities: ['CAPABILITY_CONDITIONS'] } },
+      b: { meta: { capabilities: [] } },
+      equal: false,
+    },
+    { reason: 'a number differs from its string', a: { input: { a: 1 } }, b: { input: { a: '1' } }, equal: false },
+    { reason: 'an empty list differs from an empty map', a: { input: { a: [] } }, b: { input: { a: {} } }, equal: false },
+    { reason: 'null differs from false', a: { input: { a: null } }, b: { input: { a: false } }, equal: false },
+    { reason: 'strings are length-prefixed', a: { input: { l: ['ab', 'c'] } }, b: { input: { l: ['a', 'bc'] } }, equal: false },
+    { reason: 'keys are length-prefixed', a: { input: { ab: 'c' } }, b: { input: { a: 'bc' } }, equal: false },
+    { reason: 'list order matters', a: { input: { l: [1, 2] } }, b: { input: { l: [2, 1] } }, equal: false },
+    {
+      reason: 'bytes differ from their base64 text',
+      a: { observed: { composite: { resource: {}, connectionDetails: { k: new Uint8Array([1, 2]) } } } },
+      b: { observed: { composite: { resource: {}, connectionDetails: { k: 'AQI=' as unknown as Uint8Array } } } },
+      equal: false,
+    },
+    {
+      reason: 'non-ASCII strings are hashed by content',
+      a: { input: { a: 'é\u{1F600}' } },
+      b: { input: { a: 'e\u{1F600}' } },
+      equal: false,
+    },
+    { reason: 'a request larger than the reused buffer hashes equally', a: big('same'), b: big('same'), equal: true },
+    { reason: 'a request larger than the reused buffer hashes its end', a: big('a'), b: big('b'), equal: false },
+    {
+      reason: 'a bigint is hashed by value',
+      a: { input: { n: 1n } as unknown as JsonObject },
+      b: { input: { n: 2n } as unknown as JsonObject },
+      equal: false,
+    },
   ];
-  it.each(cases)('$reason', ({ req }) => {
-    expect(requestHash(req)).toBe(modelRequestHash(req));
+  it.each(cases)('$reason', ({ a, b, equal }) => {
+    expect(requestHash(a) === requestHash(b)).toBe(equal);
+    expect(requestHash(a)).toMatch(/^[0-9a-f]{64}$/);
   });
 });

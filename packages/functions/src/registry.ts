@@ -113,45 +113,92 @@ export class FunctionRegistry {
   }
 }
 
-/** RequestHash is a stable sha256 of a request without its tag (bytes as base64, keys sorted). */
+/**
+ * RequestHash is a stable sha256 of a request without its tag: equal requests (whatever their key
+ * order) hash equally, different ones differently. It runs on every in-process function call over
+ * the whole request (observed and desired objects), so it writes a compact binary encoding into
+ * one reused buffer (each value typed, strings and lists length-prefixed, map keys sorted by code
+ * unit) instead of building a canonical JSON string; the hash is an in-memory memo key, never
+ * stored, so its encoding may change between versions.
+ */
 export function requestHash(req: RunFunctionRequest): string {
   const { meta, ...rest } = req;
-  const h = createHash('sha256');
-  h.update(stableJson({ caps: meta?.capabilities ?? [], rest }));
-  return h.digest('hex');
+  const w = hashWriter.busy ? new HashWriter() : hashWriter;
+  w.busy = true;
+  w.pos = 0;
+  try {
+    w.value(meta?.capabilities ?? []);
+    w.value(rest);
+    return createHash('sha256').update(w.buf.subarray(0, w.pos)).digest('hex');
+  } finally {
+    w.busy = false;
+    if (w.buf.length > 4 << 20) w.buf = Buffer.allocUnsafe(64 << 10);
+  }
 }
 
-/**
- * StableJson serialises a request with map keys sorted (code unit order). It runs on every
- * in-process function call, over the whole request (observed and desired objects): it appends to
- * one string instead of building an array per object, and sorts only keys not already in order.
- */
-function stableJson(v: unknown): string {
-  if (v === undefined) return 'null';
-  if (v instanceof Uint8Array) return JSON.stringify(`b64:${Buffer.from(v).toString('base64')}`);
-  if (typeof v === 'bigint') return v.toString();
-  if (Array.isArray(v)) {
-    let s = '[';
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) s += ',';
-      // A hole of a sparse array stays empty, as Array.prototype.join wrote it.
-      if (i in v) s += stableJson(v[i]);
-    }
-    return `${s}]`;
+/** HashWriter writes the encoding {@link requestHash} hashes. */
+class HashWriter {
+  buf = Buffer.allocUnsafe(64 << 10);
+  pos = 0;
+  busy = false;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
-  if (typeof v === 'object' && v !== null) {
-    const o = v as Record<string, unknown>;
-    const keys = definedKeysInOrder(o);
-    let s = '{';
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
-      if (i > 0) s += ',';
-      s += `${JSON.stringify(k)}:${stableJson(o[k])}`;
-    }
-    return `${s}}`;
+
+  private tag(c: number, n = 0): void {
+    this.ensure(5);
+    this.buf[this.pos] = c;
+    this.buf.writeUInt32LE(n, this.pos + 1);
+    this.pos += 5;
   }
-  return JSON.stringify(v);
+
+  private string(c: number, s: string): void {
+    this.ensure(5 + 3 * s.length);
+    const n = this.buf.write(s, this.pos + 5, 'utf8');
+    this.buf[this.pos] = c;
+    this.buf.writeUInt32LE(n, this.pos + 1);
+    this.pos += 5 + n;
+  }
+
+  value(v: unknown): void {
+    if (v === undefined || v === null)
+      this.tag(0x6e); // n
+    else if (typeof v === 'string')
+      this.string(0x73, v); // s
+    else if (typeof v === 'boolean')
+      this.tag(v ? 0x74 : 0x66); // t, f
+    else if (typeof v === 'number') {
+      this.ensure(9);
+      this.buf[this.pos] = 0x64; // d
+      this.buf.writeDoubleLE(v, this.pos + 1);
+      this.pos += 9;
+    } else if (typeof v === 'bigint')
+      this.string(0x69, v.toString()); // i
+    else if (v instanceof Uint8Array) {
+      this.tag(0x62, v.length); // b
+      this.ensure(v.length);
+      this.buf.set(v, this.pos);
+      this.pos += v.length;
+    } else if (Array.isArray(v)) {
+      this.tag(0x5b, v.length); // [
+      for (let i = 0; i < v.length; i++) this.value(v[i]);
+    } else if (typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      const keys = definedKeysInOrder(o);
+      this.tag(0x7b, keys.length); // {
+      for (const k of keys) {
+        this.string(0x6b, k); // k
+        this.value(o[k]);
+      }
+    } else this.tag(0x75); // u: a function or symbol (not JSON)
+  }
 }
+
+const hashWriter = new HashWriter();
 
 /** DefinedKeysInOrder returns the keys of `o` whose values are not undefined, sorted by code unit. */
 function definedKeysInOrder(o: Record<string, unknown>): string[] {

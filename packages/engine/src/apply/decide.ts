@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { KubeObject } from '@trellis/sdk';
-import { appliedEntry, canonicalJson, isSubset, missingOwnedPaths, stripNulls } from './fields.ts';
+import { appliedEntry, canonicalJsonSha256, isSubset, missingOwnedPaths, stripNulls } from './fields.ts';
 
 /**
  * AppliedHashAnnotation records, on every composed resource, a hash of the configuration Trellis
@@ -63,7 +62,7 @@ export interface DecideOptions {
 
 /** AppliedHash returns the hash stamped in {@link AppliedHashAnnotation} for a configuration. */
 export function appliedHash(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 32);
+  return canonicalJsonSha256(body).slice(0, 32);
 }
 
 /**

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from './fields.ts';
+import { canonicalJson, canonicalJsonSha256 } from './fields.ts';
 
 /** ModelCanonicalJson is the first implementation (arrays of parts, sort of every key list): the model the faster one must equal. */
 function modelCanonicalJson(v: unknown): string {
@@ -64,6 +65,36 @@ describe('canonicalJson', () => {
     for (let seed = 1; seed <= 3000; seed++) {
       const v = random(seed)();
       expect(canonicalJson(v), `seed ${seed}`).toBe(modelCanonicalJson(v));
+    }
+  });
+});
+
+describe('canonicalJsonSha256', () => {
+  const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+  const cases: { reason: string; value: unknown }[] = [
+    { reason: 'nested maps and lists', value: { b: 1, a: { d: [1, { z: 0, y: 'x' }], c: null } } },
+    { reason: 'strings JSON.stringify escapes', value: { 'k"': 'a\nb\\c\u0001', t: '\t' } },
+    { reason: 'non-ASCII and paired surrogates are copied as UTF-8', value: { é: 'ünï\u{1F600}', '\u{1F600}': 'x' } },
+    { reason: 'a lone surrogate is escaped as JSON.stringify does', value: { a: '\ud800x' } },
+    { reason: 'numbers as JSON.stringify writes them', value: [0, -0, 1e21, 1.5e-7, -12.25, Number.NaN, Number.POSITIVE_INFINITY] },
+    {
+      reason: 'undefined list items, holes, undefined map values',
+      value: { l: [undefined, 1].concat(new Array<unknown>(1)), u: undefined },
+    },
+    {
+      reason: 'a value larger than the reused buffer',
+      value: { l: Array.from({ length: 4000 }, (_, i) => ({ name: `n-${i}`, v: 'é'.repeat(20) })) },
+    },
+    { reason: 'a top-level scalar', value: 'x' },
+  ];
+  it.each(cases)('$reason: the sha256 of canonicalJson', ({ value }) => {
+    expect(canonicalJsonSha256(value)).toBe(sha(canonicalJson(value)));
+  });
+
+  it('equals the sha256 of canonicalJson on 3,000 random values', () => {
+    for (let seed = 1; seed <= 3000; seed++) {
+      const v = random(seed)();
+      expect(canonicalJsonSha256(v), `seed ${seed}`).toBe(sha(canonicalJson(v)));
     }
   });
 });

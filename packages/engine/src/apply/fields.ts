@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * Pure helpers that compare a desired (partial) object with what the API server holds, so that a
  * controller can skip every write that would change nothing. Server-side apply of an unchanged
@@ -181,6 +182,94 @@ export function canonicalJson(v: unknown): string {
   }
   return JSON.stringify(v) ?? 'null';
 }
+
+/**
+ * CanonicalJsonSha256 returns the hex sha256 of the UTF-8 bytes of {@link canonicalJson}, written
+ * into one reused buffer instead of a string (the applied hash of every desired object on every
+ * reconcile). Strings that JSON.stringify would not escape are copied as they are.
+ */
+export function canonicalJsonSha256(v: unknown): string {
+  const w = jsonWriter.busy ? new JsonWriter() : jsonWriter;
+  w.busy = true;
+  w.pos = 0;
+  try {
+    w.value(v);
+    return createHash('sha256').update(w.buf.subarray(0, w.pos)).digest('hex');
+  } finally {
+    w.busy = false;
+    if (w.buf.length > 4 << 20) w.buf = Buffer.allocUnsafe(64 << 10);
+  }
+}
+
+/** NeedsEscape reports a character JSON.stringify may escape: quote, backslash, a control, a surrogate. */
+function needsEscape(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
+  }
+  return false;
+}
+
+class JsonWriter {
+  buf = Buffer.allocUnsafe(64 << 10);
+  pos = 0;
+  busy = false;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  private byte(c: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = c;
+  }
+
+  private raw(s: string): void {
+    this.ensure(3 * s.length);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  private string(s: string): void {
+    if (needsEscape(s)) {
+      this.raw(JSON.stringify(s));
+      return;
+    }
+    this.ensure(3 * s.length + 2);
+    this.buf[this.pos++] = 0x22;
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+    this.buf[this.pos++] = 0x22;
+  }
+
+  value(v: unknown): void {
+    if (typeof v === 'string') this.string(v);
+    else if (Array.isArray(v)) {
+      this.byte(0x5b);
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) this.byte(0x2c);
+        const x: unknown = v[i];
+        if (x !== undefined) this.value(x);
+        else if (i in v) this.raw('null'); // a hole stays empty, as canonicalJson writes it
+      }
+      this.byte(0x5d);
+    } else if (isPlainObject(v)) {
+      const keys = definedKeysInOrder(v);
+      this.byte(0x7b);
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        if (i > 0) this.byte(0x2c);
+        this.string(k);
+        this.byte(0x3a);
+        this.value(v[k]);
+      }
+      this.byte(0x7d);
+    } else this.raw(JSON.stringify(v) ?? 'null');
+  }
+}
+
+const jsonWriter = new JsonWriter();
 
 /** DefinedKeysInOrder returns the keys of `o` whose values are not undefined, sorted by code unit. */
 function definedKeysInOrder(o: Record<string, unknown>): string[] {
