@@ -77,9 +77,21 @@ function buildRoot(): protobuf.Root {
   return root;
 }
 
-const root = buildRoot();
-export const RequestType = root.lookupType('apiextensions.fn.proto.v1.RunFunctionRequest');
-export const ResponseType = root.lookupType('apiextensions.fn.proto.v1.RunFunctionResponse');
+/**
+ * The message types are built on first use (only a process that calls or serves a remote
+ * function needs them; the engine with in-process functions never does).
+ */
+let types: { request: protobuf.Type; response: protobuf.Type } | undefined;
+function messageTypes(): { request: protobuf.Type; response: protobuf.Type } {
+  if (types === undefined) {
+    const root = buildRoot();
+    types = {
+      request: root.lookupType('apiextensions.fn.proto.v1.RunFunctionRequest'),
+      response: root.lookupType('apiextensions.fn.proto.v1.RunFunctionResponse'),
+    };
+  }
+  return types;
+}
 
 export const SERVICE_V1 = '/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction';
 export const SERVICE_V1BETA1 = '/apiextensions.fn.proto.v1beta1.FunctionRunnerService/RunFunction';
@@ -222,12 +234,17 @@ const toObjectOptions: protobuf.IConversionOptions = { enums: String, longs: Num
 
 /** EncodeRequest serialises a request to protobuf bytes. */
 export function encodeRequest(req: RunFunctionRequest): Uint8Array {
-  return RequestType.encode(RequestType.fromObject(requestToPb(req))).finish();
+  return messageTypes()
+    .request.encode(messageTypes().request.fromObject(requestToPb(req)))
+    .finish();
 }
 
 /** DecodeRequest parses protobuf bytes into a request (the server side). */
 export function decodeRequest(buf: Uint8Array): RunFunctionRequest {
-  const m = RequestType.toObject(RequestType.decode(buf), { ...toObjectOptions, bytes: Uint8Array as unknown as typeof Array }) as Plain;
+  const m = messageTypes().request.toObject(messageTypes().request.decode(buf), {
+    ...toObjectOptions,
+    bytes: Uint8Array as unknown as typeof Array,
+  }) as Plain;
   const req: RunFunctionRequest = {};
   if (m.meta !== undefined) req.meta = m.meta as RunFunctionRequest['meta'] & object;
   const observed = stateFromPb(m.observed as Plain | undefined);
@@ -282,12 +299,15 @@ export function encodeResponse(rsp: RunFunctionResponse): Uint8Array {
   }
   if (rsp.conditions !== undefined) out.conditions = rsp.conditions;
   if (rsp.output !== undefined) out.output = toPbStruct(rsp.output);
-  return ResponseType.encode(ResponseType.fromObject(out)).finish();
+  return messageTypes().response.encode(messageTypes().response.fromObject(out)).finish();
 }
 
 /** DecodeResponse parses protobuf bytes into a response (the client side). */
 export function decodeResponse(buf: Uint8Array): RunFunctionResponse {
-  const m = ResponseType.toObject(ResponseType.decode(buf), { ...toObjectOptions, bytes: Uint8Array as unknown as typeof Array }) as Plain;
+  const m = messageTypes().response.toObject(messageTypes().response.decode(buf), {
+    ...toObjectOptions,
+    bytes: Uint8Array as unknown as typeof Array,
+  }) as Plain;
   const rsp: RunFunctionResponse = {};
   if (m.meta !== undefined) {
     const meta = m.meta as { tag?: string; ttl?: { seconds?: number; nanos?: number } };

@@ -3,9 +3,10 @@
  * speaking `v1` and `v1beta1`, so upstream Crossplane (or `crossplane render` with the
  * Development runtime) can call Trellis's patch-and-transform, go-templating and friends.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as Grpc from '@grpc/grpc-js';
 import { type Logger, nopLogger } from '@trellis/sdk';
 import type { CompositionFunction } from '../protocol/types.ts';
+import { loadGrpc } from './client.ts';
 import { decodeRequest, encodeResponse, SERVICE_V1, SERVICE_V1BETA1 } from './proto.ts';
 
 export interface FunctionServerOptions {
@@ -28,8 +29,9 @@ export interface RunningFunctionServer {
 export async function serveFunction(fn: CompositionFunction, opts: FunctionServerOptions = {}): Promise<RunningFunctionServer> {
   const log = opts.logger ?? nopLogger;
   const max = opts.maxMessageBytes ?? 256 * 1024 * 1024;
+  const grpc = await loadGrpc();
   const server = new grpc.Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
-  const handler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+  const handler: Grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     let req: ReturnType<typeof decodeRequest>;
     try {
       req = decodeRequest(call.request);
@@ -48,7 +50,7 @@ export async function serveFunction(fn: CompositionFunction, opts: FunctionServe
       },
     );
   };
-  const def = (path: string): grpc.ServiceDefinition => ({
+  const def = (path: string): Grpc.ServiceDefinition => ({
     RunFunction: {
       path,
       requestStream: false,
