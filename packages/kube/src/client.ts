@@ -6,6 +6,7 @@ import { Discovery } from './discovery.ts';
 import type { ErrorSubject } from './errors.ts';
 import { asStatus, clientError, describeSubject, fromNetworkError, fromStatus, isGone, KubeApiError, KubeErrorCode } from './errors.ts';
 import { TokenBucket } from './ratelimit.ts';
+import { linkSignal } from './signals.ts';
 import type { HttpRequest, Transport } from './transport.ts';
 import { loadKubeConfig, newTransport } from './transport.ts';
 import type {
@@ -304,25 +305,25 @@ class Client implements KubeClient {
         fieldSelector: opts.fieldSelector,
         timeoutSeconds: opts.timeoutSeconds,
       });
-    // The request timeout covers the wait for the response headers, not the stream.
-    const headersTimeout = new AbortController();
-    const timer = setTimeout(() => headersTimeout.abort(), this.requestTimeoutMs);
+    // The request timeout covers the wait for the response headers, not the stream. (A linked
+    // signal, not AbortSignal.any(): the caller's signal often lives as long as an informer.)
+    const link = linkSignal(opts.signal, this.requestTimeoutMs);
     const req: HttpRequest = {
       method: 'GET',
       path,
-      signal: opts.signal === undefined ? headersTimeout.signal : AbortSignal.any([opts.signal, headersTimeout.signal]),
+      signal: link.signal,
       headers: { Accept: opts.metadataOnly === true ? metadataAccept : 'application/json' },
     };
     let res: IncomingMessage;
     try {
       res = await this.transport.stream(req);
     } catch (err) {
+      link.dispose();
       if (opts.signal?.aborted === true) return;
-      if (headersTimeout.signal.aborted) throw this.timeoutError('watch', subject, err);
+      if (link.timedOut()) throw this.timeoutError('watch', subject, err);
       throw this.transportError('watch', subject, err, opts.signal);
-    } finally {
-      clearTimeout(timer);
     }
+    link.cancelDeadline();
     try {
       if (res.statusCode !== 200) {
         const text = await readAll(res, 1024 * 1024);
@@ -371,6 +372,7 @@ class Client implements KubeClient {
       if (last !== undefined) yield last;
     } finally {
       res.destroy();
+      link.dispose();
     }
   }
 
@@ -453,16 +455,20 @@ class Client implements KubeClient {
       body = typeof call.body === 'string' ? call.body : JSON.stringify(call.body);
       headers['Content-Type'] = call.contentType ?? 'application/json';
     }
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    const signal = call.signal === undefined ? timeout : AbortSignal.any([call.signal, timeout]);
-    const req: HttpRequest = { method: call.method, path: call.path + queryString(call.query ?? {}), headers, signal };
+    // A linked signal, not AbortSignal.any([call.signal, AbortSignal.timeout()]): on Node 20 that
+    // leaves an entry on the caller's signal per request (informers pass one that lives as long as
+    // they do), and the timeout's signal can be collected before it fires.
+    const link = linkSignal(call.signal, this.requestTimeoutMs);
+    const req: HttpRequest = { method: call.method, path: call.path + queryString(call.query ?? {}), headers, signal: link.signal };
     if (body !== undefined) req.body = body;
     let res: Awaited<ReturnType<Transport['request']>>;
     try {
       res = await this.transport.request(req);
     } catch (err) {
-      if (timeout.aborted && call.signal?.aborted !== true) throw this.timeoutError(call.verb, call.subject, err);
+      if (link.timedOut() && call.signal?.aborted !== true) throw this.timeoutError(call.verb, call.subject, err);
       throw this.transportError(call.verb, call.subject, err, call.signal);
+    } finally {
+      link.dispose();
     }
     this.logWarnings(call, res.headers.warning);
     const decoded = res.body === '' ? undefined : (parseJson(res.body) ?? res.body);

@@ -27,6 +27,8 @@ export { ListWatchInformer, newInformerFactory } from './informer.ts';
 export type { LeaderElector, LeaderElectorOptions } from './leader.ts';
 export { newLeaderElector } from './leader.ts';
 export { exponentialDelay, pause, sleep, TokenBucket } from './ratelimit.ts';
+export type { LinkedSignal } from './signals.ts';
+export { linkSignal } from './signals.ts';
 export type { Transition } from './store.ts';
 export { Store } from './store.ts';
 export type {

@@ -99,6 +99,22 @@ describe('informer factory', () => {
     }
   });
 
+  it('lets go of stopped informers (the kinds of CRDs that came and went)', async () => {
+    const state = { listError: undefined as Error | undefined, items: [widget('a')], lists: 0 };
+    const factory = newInformerFactory(fakeClient(state), { backoffBaseMs: 1, backoffMaxMs: 5 });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const inf = factory.informerFor({ apiVersion: `p${i}.example.org/v1`, kind: 'Widget' });
+        await inf.start();
+        inf.stop();
+      }
+      factory.informerFor(widgetType);
+      expect(factory.size()).toBe(1);
+    } finally {
+      factory.stopAll();
+    }
+  });
+
   it('keeps retrying a first list that fails with a transient error (no replacement needed)', async () => {
     const state = {
       listError: new KubeApiError({

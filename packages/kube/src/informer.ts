@@ -1,6 +1,7 @@
 import type { KubeObject, Logger } from '@trellis/sdk';
 import { nopLogger, TrellisError } from '@trellis/sdk';
 import { isGone, KubeErrorCode } from './errors.ts';
+import { FieldsInterner } from './intern.ts';
 import { exponentialDelay, pause } from './ratelimit.ts';
 import type { Transition } from './store.ts';
 import { Store } from './store.ts';
@@ -102,6 +103,8 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
   private readonly store = new Store<T>();
+  /** Fields shares equal managedFields field sets among cached objects (see FieldsInterner). */
+  private readonly fields = new FieldsInterner();
   private readonly handlers = new Set<EventHandler<T>>();
   private readonly stopper = new AbortController();
   private lastRv = '';
@@ -285,9 +288,15 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
     return !stalled && Date.now() - began < 1000 ? 'short' : 'quiet';
   }
 
-  /** Prepare trims an object before it is cached (dropManagedFields). */
+  /**
+   * Prepare trims an object before it is cached: dropManagedFields drops managedFields; otherwise
+   * their field sets share equal subtrees with other cached objects (most of a small object's
+   * size; the values are unchanged and frozen).
+   */
   private prepare(o: T): T {
-    if (this.io.dropManagedFields === true && o.metadata.managedFields !== undefined) delete o.metadata.managedFields;
+    if (this.io.dropManagedFields === true) {
+      if (o.metadata.managedFields !== undefined) delete o.metadata.managedFields;
+    } else this.fields.internManagedFields(o);
     return o;
   }
 

@@ -2,6 +2,7 @@ import type { KubeObject, Logger } from '@trellis/sdk';
 import { nopLogger } from '@trellis/sdk';
 import { isAlreadyExists, isConflict, isNotFound } from './errors.ts';
 import { pause } from './ratelimit.ts';
+import { linkSignal } from './signals.ts';
 import type { KubeClient } from './types.ts';
 
 export interface LeaderElectorOptions {
@@ -179,10 +180,10 @@ export function newLeaderElector(opts: LeaderElectorOptions): LeaderElector {
       while (!signal.aborted) {
         await pause(retryMs, signal);
         if (signal.aborted) break;
-        const renewAc = new AbortController();
-        const timer = setTimeout(() => renewAc.abort(), Math.max(1, renewDeadlineMs - (Date.now() - lastRenew)));
-        const ok = await attempt(AbortSignal.any([signal, renewAc.signal]));
-        clearTimeout(timer);
+        // Linked, not AbortSignal.any(): `signal` lives as long as the elector, and any() would
+        // leave an entry on it per renewal.
+        const renew = linkSignal(signal, Math.max(1, renewDeadlineMs - (Date.now() - lastRenew)));
+        const ok = await attempt(renew.signal).finally(() => renew.dispose());
         if (ok) lastRenew = Date.now();
         else if (Date.now() - lastRenew >= renewDeadlineMs || observed?.spec.holderIdentity !== opts.identity) {
           if (!signal.aborted) log.info('lost leadership');
