@@ -47,14 +47,17 @@ export interface InformerStats {
 
 /**
  * NewInformerFactory returns a factory that shares one informer per kind and options (a stopped
- * informer is replaced by a fresh one on the next request). Informers
+ * informer is replaced by a fresh one on the next request, and the factory lets go of stopped
+ * informers, so the kinds of CRDs that came and went leave nothing behind). Informers
  * list (paginated) and then watch from the list's resourceVersion with bookmarks; a 410 Gone
  * relists and diffs the new list against the cache, so handlers see exactly the transitions that
  * happened; a broken watch (reset, server restart, stall) resumes from the last resourceVersion.
  */
-export function newInformerFactory(client: KubeClient, opts: InformerFactoryOptions = {}): InformerFactory {
+export function newInformerFactory(client: KubeClient, opts: InformerFactoryOptions = {}): InformerFactory & { size(): number } {
   const informers = new Map<string, ListWatchInformer>();
   return {
+    /** Size is how many informers the factory holds (tests and debugging). */
+    size: () => informers.size,
     informerFor<T extends KubeObject = KubeObject>(type: TypeRef, io: InformerOptions = {}): Informer<T> {
       const key = JSON.stringify([
         type.apiVersion,
@@ -66,6 +69,8 @@ export function newInformerFactory(client: KubeClient, opts: InformerFactoryOpti
         io.dropManagedFields === true,
         io.resyncPeriodMs ?? 0,
       ]);
+      // Stopped informers are never handed out again: let them go (their caches with them).
+      for (const [k, i] of informers) if (i.isStopped()) informers.delete(k);
       let inf = informers.get(key);
       // A stopped informer never runs again (its first list failed fatally, e.g. the kind was not
       // served yet, or someone stopped it): hand out a fresh one, so a later caller can succeed.
