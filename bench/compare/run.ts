@@ -5,7 +5,7 @@
 //
 //   node --conditions=@trellis/source --import tsx bench/compare/run.ts [--sizes 100,1000,5000] [--engines trellis,crossplane]
 //        [--settle-seconds 60] [--steady-seconds 150] [--ready-timeout-minutes 30] [--runs FILE.jsonl]
-//        [--note TEXT]... [--json FILE] [--quick] [--memory-trace] [--heap-snapshot FILE] [--allocation-profile FILE]
+//        [--note TEXT]... [--json FILE] [--quick] [--engine-bundle FILE] [--memory-trace] [--heap-snapshot FILE] [--allocation-profile FILE]
 //
 // A run whose claims are not all Ready within --ready-timeout-minutes is recorded with what it
 // measured (how many were Ready, the time as a lower bound); the bound keeps `npm run bench` finite
@@ -56,6 +56,9 @@ const { values } = parseArgs({
     // instead of as one JavaScript bundle built with esbuild (as a release runs it: no loader in
     // the process, so CPU and memory are the engine's own).
     'from-source': { type: 'boolean', default: false },
+    // EngineBundle runs a prebuilt bundle of trellis-engine.ts (e.g. of another commit, for an
+    // A/B pair run close together) instead of building one from this tree.
+    'engine-bundle': { type: 'string' },
     // Note adds a line to the result's notes (e.g. how the runs of a campaign were scheduled).
     note: { type: 'string', multiple: true },
     // Opt-in memory diagnostics of the Trellis engine (see the header).
@@ -197,7 +200,12 @@ function bundleEngine(): string {
 }
 
 let bundled: string | undefined;
-const trellisRuntime = (): string => (values['from-source'] ? 'node + tsx, from the TypeScript sources' : 'node, one esbuild bundle');
+const trellisRuntime = (): string =>
+  values['from-source']
+    ? 'node + tsx, from the TypeScript sources'
+    : values['engine-bundle'] !== undefined
+      ? `node, the prebuilt bundle ${values['engine-bundle']}`
+      : 'node, one esbuild bundle';
 
 async function startTrellis(cp: RealControlPlane, client: KubeClient): Promise<RunningEngine> {
   await installCrossplaneCrds(client);
@@ -205,8 +213,12 @@ async function startTrellis(cp: RealControlPlane, client: KubeClient): Promise<R
   if (values['from-source']) {
     args = ['--conditions=@trellis/source', '--import', 'tsx', resolve(import.meta.dirname, 'trellis-engine.ts')];
   } else {
-    bundled ??= bundleEngine();
-    args = [bundled];
+    const prebuilt = values['engine-bundle'];
+    if (prebuilt !== undefined) args = [resolve(prebuilt)];
+    else {
+      bundled ??= bundleEngine();
+      args = [bundled];
+    }
   }
   const memoryLog = values['memory-trace'] ? join(mkdtempSync(join(tmpdir(), 'trellis-engine-memory-')), 'memory.jsonl') : undefined;
   const snapshotFile = values['heap-snapshot'] === undefined ? undefined : resolve(values['heap-snapshot']);
