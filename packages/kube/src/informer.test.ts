@@ -1,4 +1,4 @@
-import type { KubeObject } from '@trellis/sdk';
+import type { KubeObject, Logger } from '@trellis/sdk';
 import { TrellisError } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
 import { KubeApiError, KubeErrorCode } from './errors.ts';
@@ -135,6 +135,60 @@ describe('informer factory', () => {
       await started;
       expect(factory.informerFor(widgetType)).toBe(inf);
       expect(inf.list().map((o) => o.metadata.name)).toEqual(['b']);
+    } finally {
+      factory.stopAll();
+    }
+  });
+});
+
+describe('informer reconnects after cut watches', () => {
+  /** A client whose every watch delivers `events` (then, for bookmarks, nothing) and is then cut. */
+  function cuttingClient(deliver: 'event' | 'bookmark' | 'nothing', cuts: number): KubeClient & { watches: number } {
+    const base = fakeClient({ listError: undefined, items: [widget('a')], lists: 0 });
+    const c = base as KubeClient & { watches: number };
+    c.watches = 0;
+    c.watch = <T extends KubeObject>(_type: TypeRef, opts: WatchOptions = {}): AsyncIterable<WatchEvent<T>> => ({
+      async *[Symbol.asyncIterator]() {
+        c.watches++;
+        const n = c.watches;
+        if (n > cuts) {
+          await new Promise<void>((resolve) => opts.signal?.addEventListener('abort', () => resolve(), { once: true }));
+          return;
+        }
+        const rv = String(10 + n);
+        if (deliver === 'event')
+          yield { type: 'MODIFIED', object: { ...widget('a'), metadata: { ...widget('a').metadata, resourceVersion: rv } } as T };
+        if (deliver === 'bookmark') yield { type: 'BOOKMARK', object: { ...widgetType, metadata: { resourceVersion: rv } } as T };
+        throw new KubeApiError({ code: KubeErrorCode.Unavailable, message: 'cannot reach API server: ECONNRESET', status: 0, reason: '' });
+      },
+    });
+    return c;
+  }
+
+  it.each([
+    {
+      reason: 'a watch that delivered an event before it was cut is not a consecutive failure',
+      deliver: 'event' as const,
+      want: [0, 0, 0, 0, 0, 0],
+    },
+    { reason: 'nor is one that delivered a bookmark', deliver: 'bookmark' as const, want: [0, 0, 0, 0, 0, 0] },
+    { reason: 'watches that never got anything through back off', deliver: 'nothing' as const, want: [0, 1, 2, 3, 4, 5] },
+  ])('$reason', async ({ deliver, want }) => {
+    const failures: number[] = [];
+    const log: Logger = {
+      info: () => {},
+      debug: (msg, fields) => {
+        if (msg === 'list or watch failed; retrying') failures.push(Number(fields?.failures));
+      },
+      with: () => log,
+    };
+    const client = cuttingClient(deliver, want.length);
+    const factory = newInformerFactory(client, { backoffBaseMs: 1, backoffMaxMs: 40, log });
+    try {
+      await factory.informerFor(widgetType).start();
+      const deadline = Date.now() + 5_000;
+      while (client.watches <= want.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      expect(failures).toEqual(want);
     } finally {
       factory.stopAll();
     }

@@ -113,6 +113,8 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
   private readonly handlers = new Set<EventHandler<T>>();
   private readonly stopper = new AbortController();
   private lastRv = '';
+  /** WatchProgressed: the current (or last) watch delivered an event or a bookmark. */
+  private watchProgressed = false;
   private synced = false;
   private started: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -200,6 +202,11 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
         }
       } catch (err) {
         if (signal.aborted) break;
+        // A watch that delivered events before it broke (a cut connection, a restarted server) is
+        // not one more consecutive failure: without this, every cut doubled the next reconnect's
+        // delay until it reached the maximum (30 s of blindness after each cut).
+        if (this.watchProgressed) failures = 0;
+        this.watchProgressed = false;
         if (isGone(err)) {
           // The resourceVersion is too old: relist and diff. Repeated 410s back off.
           this.stats.relistsAfterGone++;
@@ -258,6 +265,7 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
       timer.unref();
     };
     let progressed = false;
+    this.watchProgressed = false;
     try {
       arm();
       const timeoutSeconds = Math.floor(this.watchTimeoutSeconds * (1 + Math.random()));
@@ -270,6 +278,7 @@ export class ListWatchInformer<T extends KubeObject = KubeObject> implements Inf
       })) {
         arm();
         progressed = true;
+        this.watchProgressed = true;
         const rv = ev.object.metadata.resourceVersion;
         if (ev.type === 'BOOKMARK') {
           this.stats.bookmarks++;
