@@ -189,6 +189,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const revs = opts.informers.informerFor<KubeObject>(RevisionType, selected);
   const unsubscribe: (() => void)[] = [];
   const stopHooks = new Map<string, () => void>();
+  const dynamicInformers = newInformerUsers(opts.informers);
 
   const dynamic: ControllerEngine = {
     async start(name, spec) {
@@ -203,6 +204,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       specs.delete(name);
       stopHooks.get(name)?.();
       stopHooks.delete(name);
+      instanceLists.delete(name);
       await manager.stop(name);
     },
     instances(name) {
@@ -262,7 +264,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     const scope = xrdScope(xrd);
     const schema = schemaOf(scope);
     await served(xrType);
-    const xrs = opts.informers.informerFor<KubeObject>(xrType);
+    const xrs = dynamicInformers.acquire(xrType);
     const circuit = newCircuitBreaker();
     const composer =
       opts.composer?.(schema) ??
@@ -323,6 +325,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       offXr();
       offRev();
       offRoute();
+      dynamicInformers.release(xrType, xrs);
     });
     instanceLists.set(name, () => xrs.list());
     await startedOrCleanedUp(name, () => informerStarted(xrs, `${type.kind}.${type.apiVersion}`));
@@ -339,8 +342,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     const xrT: TypeRef = { apiVersion: xt.apiVersion, kind: xt.kind };
     await served(claimT);
     await served(xrT);
-    const claims = opts.informers.informerFor<KubeObject>(claimT);
-    const xrs = opts.informers.informerFor<KubeObject>(xrT);
+    const claims = dynamicInformers.acquire(claimT);
+    const xrs = dynamicInformers.acquire(xrT);
     const reconciler = new ClaimReconciler({
       client,
       claimType: claimT,
@@ -368,6 +371,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     stopHooks.set(name, () => {
       offClaim();
       offXr();
+      dynamicInformers.release(claimT, claims);
+      dynamicInformers.release(xrT, xrs);
     });
     instanceLists.set(name, () => claims.list());
     await startedOrCleanedUp(name, () =>
@@ -452,6 +457,43 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       installed?.stop();
       log.info('Composition engine stopped');
     },
+  };
+}
+
+/**
+ * InformerUsers counts the XR and claim controllers using the informer of each XR and claim kind,
+ * and stops an informer when its last user stops. Those controllers stop when their XRD goes away,
+ * and the CRD of the kind with it: an informer left running would retry its failing watch for as
+ * long as the process lives, holding its cache and handlers, and when the XRD came back (a package
+ * reinstalled) its new controllers would get that informer in a backoff of up to 30 s instead of
+ * one that lists at once. Each user releases the informer it acquired, so a stopped informer the
+ * factory has since replaced is never counted for its successor.
+ */
+export function newInformerUsers(factory: InformerFactory): {
+  acquire(type: TypeRef): Informer<KubeObject>;
+  release(type: TypeRef, informer: Informer<KubeObject>): void;
+  /** Users reports how many users the kind's informer has (tests). */
+  users(type: TypeRef): number;
+} {
+  const byKind = new Map<string, { informer: Informer<KubeObject>; users: number }>();
+  const keyOf = (t: TypeRef): string => `${t.apiVersion}|${t.kind}`;
+  return {
+    acquire(type) {
+      const informer = factory.informerFor<KubeObject>(type);
+      const e = byKind.get(keyOf(type));
+      if (e?.informer === informer) e.users++;
+      else byKind.set(keyOf(type), { informer, users: 1 });
+      return informer;
+    },
+    release(type, informer) {
+      const e = byKind.get(keyOf(type));
+      if (e === undefined || e.informer !== informer) return;
+      e.users--;
+      if (e.users > 0) return;
+      byKind.delete(keyOf(type));
+      informer.stop();
+    },
+    users: (type) => byKind.get(keyOf(type))?.users ?? 0,
   };
 }
 

@@ -4,6 +4,19 @@ import { serveMetrics } from './http.ts';
 import { newRegistry } from './registry.ts';
 
 describe('registry', () => {
+  it('stops calling a gauge collector once it is unregistered (a stopped controller leaves nothing behind)', () => {
+    const r = newRegistry();
+    const g = r.gauge('t_depth', 'A gauge.', ['q']);
+    const calls: string[] = [];
+    const offA = g.collect(() => calls.push('a'));
+    g.collect(() => calls.push('b'));
+    r.expose();
+    offA();
+    offA();
+    r.expose();
+    expect(calls).toEqual(['a', 'b', 'b']);
+  });
+
   it('renders counters, gauges and histograms in the text format', () => {
     const r = newRegistry();
     const c = r.counter('t_total', 'A counter.', ['controller', 'result']);

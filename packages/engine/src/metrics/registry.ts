@@ -18,8 +18,12 @@ export interface Counter {
 export interface Gauge {
   set(labels: Labels, value: number): void;
   get(labels?: Labels): number;
-  /** Collect registers a callback that sets the gauge's values right before each scrape. */
-  collect(fn: (g: Gauge) => void): void;
+  /**
+   * Collect registers a callback that sets the gauge's values right before each scrape; the
+   * returned function unregisters it (a callback holds whatever it reads: unregister it when that
+   * goes away, e.g. a controller that stops).
+   */
+  collect(fn: (g: Gauge) => void): () => void;
   /** Remove drops one label set (e.g. a stopped controller's queue). */
   remove(labels: Labels): void;
 }
@@ -105,7 +109,7 @@ export function newRegistry(): Registry {
     gauge(name, help, labelNames = []) {
       return register(name, 'gauge', labelNames, () => {
         const values = new Map<string, { labels: Labels; value: number }>();
-        const collectors: ((g: Gauge) => void)[] = [];
+        const collectors = new Set<(g: Gauge) => void>();
         const gauge: Gauge = {
           set(labels, value) {
             values.set(keyOf(labelNames, labels), { labels: pick(labelNames, labels), value });
@@ -114,7 +118,12 @@ export function newRegistry(): Registry {
             return values.get(keyOf(labelNames, labels))?.value ?? 0;
           },
           collect(fn) {
-            collectors.push(fn);
+            // Wrapped, so the same function registered twice is two registrations.
+            const c = (g: Gauge): void => fn(g);
+            collectors.add(c);
+            return () => {
+              collectors.delete(c);
+            };
           },
           remove(labels) {
             values.delete(keyOf(labelNames, labels));

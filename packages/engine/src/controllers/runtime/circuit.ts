@@ -10,6 +10,8 @@ export interface CircuitBreaker {
   /** State reports whether the circuit of `key` is open, and which source tripped it. */
   state(key: string): { open: boolean; triggeredBy?: string };
   forget(key: string): void;
+  /** Tracked is how many objects the breaker holds a bucket for (tests and debugging). */
+  tracked(): number;
 }
 
 export interface CircuitBreakerOptions {
@@ -27,13 +29,27 @@ interface Bucket {
   lastAllowed: number;
 }
 
-/** NewCircuitBreaker returns a token-bucket breaker with upstream's defaults. */
+/**
+ * NewCircuitBreaker returns a token-bucket breaker with upstream's defaults. A bucket that has
+ * refilled and whose circuit is closed is the same as no bucket, so such buckets are dropped (at
+ * most once per refill of a whole bucket): events keep arriving for an XR after it is deleted (its
+ * composed resources go after it), and `forget` alone would leave their buckets behind.
+ */
 export function newCircuitBreaker(opts: CircuitBreakerOptions = {}): CircuitBreaker {
   const burst = opts.burst ?? 100;
   const rate = opts.refillPerSecond ?? 1;
   const openMs = opts.openMs ?? 5 * 60_000;
   const now = opts.now ?? Date.now;
   const buckets = new Map<string, Bucket>();
+  const sweepEveryMs = (burst / rate) * 1000;
+  let swept = now();
+  const sweep = (t: number): void => {
+    if (t - swept < sweepEveryMs) return;
+    swept = t;
+    for (const [k, b] of buckets) {
+      if (b.openUntil <= t && b.tokens + ((t - b.at) / 1000) * rate >= burst) buckets.delete(k);
+    }
+  };
 
   const bucket = (key: string, t: number): Bucket => {
     let b = buckets.get(key);
@@ -49,6 +65,7 @@ export function newCircuitBreaker(opts: CircuitBreakerOptions = {}): CircuitBrea
   return {
     allow(key, source) {
       const t = now();
+      sweep(t);
       const b = bucket(key, t);
       if (b.openUntil > t) {
         if (t - b.lastAllowed >= 1000 / rate) {
@@ -74,5 +91,6 @@ export function newCircuitBreaker(opts: CircuitBreakerOptions = {}): CircuitBrea
     forget(key) {
       buckets.delete(key);
     },
+    tracked: () => buckets.size,
   };
 }

@@ -1,4 +1,4 @@
-import type { ReconcileResult, WorkQueue } from '@trellis/kube';
+import { linkSignal, type ReconcileResult, type WorkQueue } from '@trellis/kube';
 import { formatError, hasCode, type Logger, nopLogger, TrellisError } from '@trellis/sdk';
 import type { EngineMetrics } from '../../metrics/engine-metrics.ts';
 
@@ -79,9 +79,10 @@ export class ControllerManager {
 
     const handle = async (key: string): Promise<void> => {
       const stopTimer = metrics?.reconcileDuration.startTimer({ controller: spec.name });
-      const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]);
+      // Not AbortSignal.any(): on Node 20 it leaves an entry on the controller's signal per reconcile.
+      const link = linkSignal(abort.signal, timeoutMs);
       try {
-        const res = await spec.reconcile(key, signal);
+        const res = await spec.reconcile(key, link.signal);
         if (res.requeueAfterMs !== undefined && res.requeueAfterMs > 0) {
           queue.forget(key);
           queue.addAfter(key, res.requeueAfterMs, res.priority);
@@ -108,6 +109,7 @@ export class ControllerManager {
           metrics?.reconciles.inc({ controller: spec.name, result: 'error' });
         }
       } finally {
+        link.dispose();
         stopTimer?.();
       }
     };
@@ -125,7 +127,7 @@ export class ControllerManager {
     };
     const workers = Array.from({ length: Math.max(1, spec.workers ?? 1) }, () => worker());
     const done = Promise.all(workers);
-    metrics?.queueDepth.collect((g) => {
+    const uncollect = metrics?.queueDepth.collect((g) => {
       if (this.running.get(spec.name) === controller) g.set({ controller: spec.name }, queue.len());
     });
 
@@ -139,6 +141,7 @@ export class ControllerManager {
         abort.abort();
         queue.shutDown();
         spec.onStop?.();
+        uncollect?.();
         metrics?.queueDepth.remove({ controller: spec.name });
         metrics?.controllers.set({ kind }, Math.max(0, metrics.controllers.get({ kind }) - 1));
         await done;

@@ -25,6 +25,42 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('circuit breaker memory', () => {
+  it.each([
+    {
+      reason: 'buckets of objects that went quiet (deleted XRs whose composed resources went after them) are dropped once refilled',
+      keys: 100,
+      laterMs: 200_000,
+      tracked: 1,
+    },
+    {
+      reason: 'buckets still refilling are kept (their tokens matter)',
+      keys: 100,
+      laterMs: 1_000,
+      tracked: 101,
+    },
+  ])('$reason', ({ keys, laterMs, tracked }) => {
+    let t = 0;
+    const cb = newCircuitBreaker({ burst: 100, refillPerSecond: 1, now: () => t });
+    for (let i = 0; i < keys; i++) cb.allow(`ns/x${i}`, 'ConfigMap ns/cm');
+    t = laterMs;
+    cb.allow('ns/other', 'ConfigMap ns/cm');
+    expect(cb.tracked()).toBe(tracked);
+  });
+
+  it('keeps an open circuit until it closes', () => {
+    let t = 0;
+    const cb = newCircuitBreaker({ burst: 2, refillPerSecond: 1, openMs: 60_000, now: () => t });
+    for (let i = 0; i < 3; i++) cb.allow('ns/hot', 'ConfigMap ns/cm');
+    t = 10_000;
+    cb.allow('ns/other', 'ConfigMap ns/cm');
+    expect(cb.state('ns/hot').open).toBe(true);
+    t = 70_000;
+    cb.allow('ns/other', 'ConfigMap ns/cm');
+    expect(cb.tracked()).toBe(1);
+  });
+});
+
 describe('write memory', () => {
   const obj = (rv: string, uid = 'u'): KubeObject => ({
     apiVersion: 'v1',
@@ -128,6 +164,60 @@ describe('ControllerManager', () => {
     expect(metrics.reconciles.get({ controller: 'test/things', result: 'requeue' })).toBe(3);
     expect(metrics.reconciles.get({ controller: 'test/things', result: 'success' })).toBe(4);
     expect(m.names()).toEqual([]);
+  });
+
+  it('unregisters the queue-depth collector of a controller that stops (it holds the controller and its reconciler)', async () => {
+    const metrics = newEngineMetrics();
+    let live = 0;
+    const collect = metrics.queueDepth.collect.bind(metrics.queueDepth);
+    metrics.queueDepth.collect = (fn) => {
+      live++;
+      const off = collect(fn);
+      return () => {
+        live--;
+        off();
+      };
+    };
+    const m = new ControllerManager({ newQueue: () => newWorkQueue(), metrics });
+    for (let i = 0; i < 20; i++) {
+      m.start({ name: `claim/widgets.p${i}.example.org`, reconcile: async () => ({}) });
+      await m.stop(`claim/widgets.p${i}.example.org`);
+    }
+    m.start({ name: 'composition', reconcile: async () => ({}) });
+    expect(live).toBe(1);
+    await m.stopAll();
+    expect(live).toBe(0);
+  });
+
+  it.each([
+    { reason: 'the controller stopping aborts a reconcile in flight', stop: true, timeoutMs: 60_000 },
+    { reason: 'the reconcile deadline aborts a reconcile that runs too long', stop: false, timeoutMs: 20 },
+  ])('$reason', async ({ stop, timeoutMs }) => {
+    const m = new ControllerManager({ newQueue: () => newWorkQueue(), reconcileTimeoutMs: timeoutMs });
+    let aborted: (() => void) | undefined;
+    const seen = new Promise<void>((r) => {
+      aborted = r;
+    });
+    let started: (() => void) | undefined;
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    const c = m.start({
+      name: 'slow',
+      reconcile: (_key, signal) =>
+        new Promise((resolve) => {
+          started?.();
+          signal.addEventListener('abort', () => {
+            aborted?.();
+            resolve({});
+          });
+        }),
+    });
+    c.enqueue('k');
+    await running;
+    if (stop) await m.stopAll();
+    await seen;
+    await m.stopAll();
   });
 
   it('refuses to start a controller twice', () => {
