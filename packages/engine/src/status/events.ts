@@ -12,7 +12,11 @@ export interface KubeEventRecorderOptions {
    * within this window is dropped, so a reconcile that repeats itself writes nothing. Default 30 min.
    */
   dedupeWindowMs?: number;
-  /** MaxTracked bounds the de-duplication memory (oldest entries are forgotten first). */
+  /**
+   * MaxTracked bounds the de-duplication memory (oldest entries are forgotten first). Default
+   * 4,096, the size of client-go's event correlator cache. Entries older than the window are
+   * forgotten anyway: they no longer de-duplicate anything.
+   */
   maxTracked?: number;
   log?: Logger;
   now?: () => Date;
@@ -24,10 +28,13 @@ export interface KubeEventRecorderOptions {
  * level. Identical events are de-duplicated in memory instead of bumping `count` on the server,
  * because every bump is an API write (Trellis aims at zero writes while nothing changes).
  */
-export function newKubeEventRecorder(client: KubeClient, opts: KubeEventRecorderOptions = {}): EventRecorder & { flush(): Promise<void> } {
+export function newKubeEventRecorder(
+  client: KubeClient,
+  opts: KubeEventRecorderOptions = {},
+): EventRecorder & { flush(): Promise<void>; tracked(): number } {
   const component = opts.component ?? 'trellis-engine';
   const window = opts.dedupeWindowMs ?? 30 * 60_000;
-  const maxTracked = opts.maxTracked ?? 10_000;
+  const maxTracked = opts.maxTracked ?? 4096;
   const log = opts.log ?? nopLogger;
   const now = opts.now ?? (() => new Date());
   const seen = new Map<string, number>();
@@ -38,10 +45,11 @@ export function newKubeEventRecorder(client: KubeClient, opts: KubeEventRecorder
     if (last !== undefined && t - last < window) return false;
     seen.delete(key);
     seen.set(key, t);
-    while (seen.size > maxTracked) {
-      const oldest = seen.keys().next().value;
-      if (oldest === undefined) break;
-      seen.delete(oldest);
+    // Entries are in the order they were last recorded: from the oldest, drop those past the
+    // window and those beyond the bound. (Objects come and go; their events must not stay.)
+    for (const [k, at] of seen) {
+      if (seen.size <= maxTracked && t - at < window) break;
+      seen.delete(k);
     }
     return true;
   };
@@ -83,5 +91,7 @@ export function newKubeEventRecorder(client: KubeClient, opts: KubeEventRecorder
     async flush(): Promise<void> {
       await Promise.all([...pending]);
     },
+    /** Tracked is how many recent events the recorder remembers for de-duplication (tests). */
+    tracked: () => seen.size,
   };
 }

@@ -176,6 +176,51 @@ describe('ClaimReconciler', () => {
   });
 });
 
+describe('ClaimReconciler memory', () => {
+  const ref = { ...CLAIM, namespace: 'ns', name: 'c' };
+  it.each([
+    {
+      reason: 'a claim deleted through its finalizer is forgotten once it is gone',
+      change: async (e: Env) => {
+        await e.kube.delete(ref);
+        for (let i = 0; i < 3 && e.kube.peek(ref) !== undefined; i++) await e.rec.reconcile('ns/c');
+        await e.rec.reconcile('ns/c');
+      },
+    },
+    {
+      reason: 'a claim removed behind the controller (no finalizer left) is forgotten when its key comes back',
+      change: async (e: Env) => {
+        await e.kube.patch(ref, { type: 'merge', patch: { metadata: { finalizers: null } } });
+        await e.kube.delete(ref);
+        await e.rec.reconcile('ns/c');
+      },
+    },
+    {
+      reason: 'a claim waiting for its XR (foreground deletion) is forgotten once both are gone',
+      spec: { size: 1, compositeDeletePolicy: 'Foreground' },
+      change: async (e: Env) => {
+        const xr = e.xr() as KubeObject;
+        e.kube.put({ ...xr, metadata: { ...xr.metadata, finalizers: ['composite.apiextensions.crossplane.io'] } });
+        await e.kube.delete(ref);
+        await e.rec.reconcile('ns/c');
+        const deleting = e.kube.peek({ ...XR, name: xr.metadata.name ?? '' }) as KubeObject;
+        e.kube.put({ ...deleting, metadata: { ...deleting.metadata, finalizers: [] } });
+        await e.kube.delete({ ...XR, name: xr.metadata.name ?? '' }).catch(() => undefined);
+        for (let i = 0; i < 3 && e.kube.peek(ref) !== undefined; i++) await e.rec.reconcile('ns/c');
+        await e.rec.reconcile('ns/c');
+      },
+    },
+  ])('$reason', async ({ spec, change }) => {
+    const e = setup(spec);
+    await e.rec.reconcile('ns/c');
+    await e.rec.reconcile('ns/c');
+    expect(e.rec.tracked().claims).toBe(1);
+    await change(e);
+    expect(e.kube.peek(ref)).toBeUndefined();
+    expect(e.rec.tracked()).toEqual({ claims: 0, writes: 0 });
+  });
+});
+
 describe('claim sync', () => {
   it('generates names like the Kubernetes name generator', () => {
     expect(generateXrName('my-claim', () => 0)).toBe('my-claim-bbbbb');

@@ -73,9 +73,14 @@ const Reason = {
  */
 export class ClaimReconciler {
   private readonly o: Required<Omit<ClaimReconcilerOptions, 'metrics'>> & Pick<ClaimReconcilerOptions, 'metrics'>;
+  /**
+   * Per-claim memory, all keyed by the claim's key and dropped when the claim is gone: the objects
+   * written (the claim under `claim|<key>`, its XR under `claim|<key>|xr|<name>`), the XR apply last
+   * made for it, and the connection details last propagated (with the claim's uid).
+   */
   private readonly memory: WriteMemory = newWriteMemory();
-  private readonly xrApplied = new Map<string, LastApplied>();
-  private readonly propagated = new Map<string, string>();
+  private readonly xrApplied = new Map<string, { xr: string; last: LastApplied }>();
+  private readonly propagated = new Map<string, { uid: string; hash: string }>();
 
   constructor(opts: ClaimReconcilerOptions) {
     this.o = { events: nopRecorder, log: nopLogger, random: Math.random, now: () => new Date(), ...opts };
@@ -84,10 +89,7 @@ export class ClaimReconciler {
   /** Reconcile handles one claim by `namespace/name` key. */
   async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const claim = this.memory.fresher(`claim|${key}`, this.o.cache.claim(key));
-    if (claim === undefined) {
-      this.memory.forgetPrefix(`claim|${key}`);
-      return {};
-    }
+    if (claim === undefined) return this.forget(key);
     const log = this.o.log.with({ request: key, uid: claim.metadata.uid, version: claim.metadata.resourceVersion });
     if (isPaused(claim)) return await this.paused(claim);
     const xr = await this.boundXr(claim, signal);
@@ -111,7 +113,24 @@ export class ClaimReconciler {
     }
   }
 
+  /**
+   * Tracked reports how many claims this reconciler remembers anything about, and how many written
+   * objects it holds (tests and debugging): neither may outgrow the claims that exist.
+   */
+  tracked(): { claims: number; writes: number } {
+    return { claims: new Set([...this.xrApplied.keys(), ...this.propagated.keys()]).size, writes: this.memory.size() };
+  }
+
   // ----- steps -----------------------------------------------------------------------------------
+
+  /** Forget drops everything remembered about the claim `key`: it is gone. */
+  private forget(key: string): ReconcileResult {
+    this.memory.forget(`claim|${key}`);
+    this.memory.forgetPrefix(`claim|${key}|`);
+    this.xrApplied.delete(key);
+    this.propagated.delete(key);
+    return {};
+  }
 
   private async paused(claim: KubeObject): Promise<ReconcileResult> {
     this.record(claim, 'Normal', Reason.Paused, PausedMessage);
@@ -125,7 +144,7 @@ export class ClaimReconciler {
   private async boundXr(claim: KubeObject, signal?: AbortSignal): Promise<KubeObject | undefined> {
     const name = resourceRefName(claim);
     if (name === undefined) return undefined;
-    const cached = this.memory.fresher(`xr|${name}`, this.o.cache.xr(name));
+    const cached = this.memory.fresher(`claim|${keyOf(claim)}|xr|${name}`, this.o.cache.xr(name));
     if (cached !== undefined) return cached;
     try {
       return await this.o.client.getIfExists({ ...this.o.xrType, name }, signal === undefined ? {} : { signal });
@@ -186,8 +205,8 @@ export class ClaimReconciler {
       this.memory.remember(`claim|${keyOf(claim)}`, current);
     }
     const patch = xrPatch({ claim: current, xr, xrType: this.o.xrType, name, hasEnforcedComposition: enforced });
-    const memo = this.xrApplied.get(name);
-    const d = decideApply(patch, xr, { fieldManager: FieldOwner.Claim, lastApplied: memo });
+    const memo = this.xrApplied.get(keyOf(claim));
+    const d = decideApply(patch, xr, { fieldManager: FieldOwner.Claim, lastApplied: memo?.xr === name ? memo.last : undefined });
     if (!d.apply && xr !== undefined) {
       this.o.metrics?.skippedWrites.inc({ kind: xr.kind, what: 'claim-sync' });
       return { claim: current, xr };
@@ -202,8 +221,8 @@ export class ClaimReconciler {
     } catch (err) {
       throw wrap(err, 'cannot bind and sync claim with composite resource: cannot apply composite resource');
     }
-    this.memory.remember(`xr|${name}`, applied);
-    this.xrApplied.set(name, { hash: d.hash, resourceVersion: applied.metadata.resourceVersion ?? '' });
+    this.memory.remember(`claim|${keyOf(claim)}|xr|${name}`, applied);
+    this.xrApplied.set(keyOf(claim), { xr: name, last: { hash: d.hash, resourceVersion: applied.metadata.resourceVersion ?? '' } });
     if (xr === undefined) this.record(current, 'Normal', Reason.Bind, 'Successfully bound composite resource');
     return { claim: current, xr: applied };
   }
@@ -268,9 +287,10 @@ export class ClaimReconciler {
       );
     }
     const data = isPlainObject(src.data) ? (src.data as Record<string, string>) : {};
-    const memoKey = `${claim.metadata.uid ?? ''}`;
-    const hash = JSON.stringify(Object.entries(data).sort());
-    if (this.propagated.get(memoKey) === hash) return false;
+    const memoKey = keyOf(claim);
+    const memo = { uid: claim.metadata.uid ?? '', hash: JSON.stringify(Object.entries(data).sort()) };
+    const last = this.propagated.get(memoKey);
+    if (last?.uid === memo.uid && last.hash === memo.hash) return false;
     const dst = await this.o.client.getIfExists(
       { apiVersion: 'v1', kind: 'Secret', namespace: claim.metadata.namespace ?? '', name: to },
       opts,
@@ -284,7 +304,7 @@ export class ClaimReconciler {
         );
       }
       if (c !== undefined && deepEqual(dst.data ?? {}, data)) {
-        this.propagated.set(memoKey, hash);
+        this.propagated.set(memoKey, memo);
         return false;
       }
     }
@@ -298,7 +318,7 @@ export class ClaimReconciler {
       },
       { fieldManager: FieldOwner.Claim, force: true, ...opts },
     );
-    this.propagated.set(memoKey, hash);
+    this.propagated.set(memoKey, memo);
     return true;
   }
 

@@ -203,6 +203,70 @@ describe('CompositeReconciler garbage collection', () => {
   });
 });
 
+describe('CompositeReconciler memory', () => {
+  const ref = { ...XR, namespace: 'ns', name: 'b' };
+  let drop = false;
+  const c = composer((input) => ({
+    resources: [
+      { name: 'keep', resource: configMap(input.xr, 'keep', {}), ready: true },
+      ...(drop ? [] : [{ name: 'gone', resource: configMap(input.xr, 'gone', {}), ready: true }]),
+    ],
+  }));
+  beforeEach(() => {
+    drop = false;
+  });
+
+  it.each([
+    {
+      reason: 'an XR deleted through its finalizer is forgotten once it is gone',
+      change: async (env: Env) => {
+        await env.kube.delete(ref);
+        for (let i = 0; i < 3 && env.kube.peek(ref) !== undefined; i++) await env.rec.reconcile('ns/b');
+      },
+      want: { xrs: 0, composed: 0 },
+    },
+    {
+      reason: 'an XR removed behind the controller (no finalizer left) is forgotten when its key comes back',
+      change: async (env: Env) => {
+        await env.kube.patch(ref, { type: 'merge', patch: { metadata: { finalizers: null } } });
+        await env.kube.delete(ref);
+        await env.rec.reconcile('ns/b');
+      },
+      want: { xrs: 0, composed: 0 },
+    },
+    {
+      reason: 'a composed resource dropped from the desired state is forgotten, the XR is not',
+      change: async (env: Env) => {
+        drop = true;
+        await env.rec.reconcile('ns/b');
+      },
+      want: { xrs: 1, composed: 1 },
+    },
+  ])('$reason', async ({ change, want }) => {
+    const env = setup(c);
+    for (let i = 0; i < 2; i++) await env.rec.reconcile('ns/b');
+    expect(env.rec.tracked()).toMatchObject({ xrs: 1, composed: 2 });
+    await change(env);
+    expect(env.rec.tracked()).toMatchObject(want);
+    if (want.xrs === 0) {
+      expect(env.kube.peek(ref)).toBeUndefined();
+      expect(env.rec.tracked().writes).toBe(0);
+    }
+  });
+
+  it('holds nothing after many XRs came and went', async () => {
+    const env = setup(c);
+    for (let i = 0; i < 20; i++) {
+      const name = `x${i}`;
+      env.kube.put({ ...XR, metadata: { name, namespace: 'ns' }, spec: { size: 1 } });
+      await env.rec.reconcile(`ns/${name}`);
+      await env.kube.delete({ ...XR, namespace: 'ns', name });
+      for (let j = 0; j < 3 && env.kube.peek({ ...XR, namespace: 'ns', name }) !== undefined; j++) await env.rec.reconcile(`ns/${name}`);
+    }
+    expect(env.rec.tracked()).toEqual({ xrs: 0, composed: 0, writes: 0 });
+  });
+});
+
 describe('CompositeReconciler failures', () => {
   it('reports a fatal pipeline result on Synced with per-step results, and applies nothing', async () => {
     const c = composer(() => ({

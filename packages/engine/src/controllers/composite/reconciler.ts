@@ -91,6 +91,9 @@ export interface CompositeReconcilerOptions {
 }
 
 /** Reasons of the events the XR controller records (upstream's). */
+/** InventoryApplied is the key of the XR's own inventory apply in its map of applied writes (composed resources use ref keys, never empty). */
+const InventoryApplied = '';
+
 const Reason = {
   Compose: 'ComposeResources',
   Select: 'SelectComposition',
@@ -123,9 +126,14 @@ export class CompositeReconciler {
   private readonly o: Required<Omit<CompositeReconcilerOptions, 'metrics' | 'circuit' | 'claimOf'>> &
     Pick<CompositeReconcilerOptions, 'metrics' | 'circuit' | 'claimOf'>;
   private readonly memory: WriteMemory = newWriteMemory();
-  private readonly applied = new Map<string, LastApplied>();
+  /**
+   * Per-XR memory of the last writes, by XR key, dropped with the XR (forget): what was applied
+   * (the inventory under InventoryApplied, each composed resource under its ref key), the status
+   * written, and the connection details published.
+   */
+  private readonly applied = new Map<string, Map<string, LastApplied>>();
   private readonly statusApplied = new Map<string, LastApplied>();
-  private readonly published = new Map<string, string>();
+  private readonly published = new Map<string, Map<string, string>>();
 
   constructor(opts: CompositeReconcilerOptions) {
     this.o = {
@@ -137,6 +145,18 @@ export class CompositeReconciler {
       now: () => new Date(),
       ...opts,
     };
+  }
+
+  /**
+   * Tracked reports how much this reconciler remembers (tests and debugging): the XRs it holds
+   * state for, the composed resources whose last apply it remembers, and the objects it wrote and
+   * keeps until the informer cache catches up. None may outgrow the XRs that exist.
+   */
+  tracked(): { xrs: number; composed: number; writes: number } {
+    const xrs = new Set([...this.applied.keys(), ...this.statusApplied.keys(), ...this.published.keys()]);
+    let composed = 0;
+    for (const m of this.applied.values()) composed += m.size - (m.has(InventoryApplied) ? 1 : 0);
+    return { xrs: xrs.size, composed, writes: this.memory.size() };
   }
 
   /** Reconcile brings one XR (by `namespace/name` key) to its desired state. */
@@ -151,11 +171,25 @@ export class CompositeReconciler {
 
   // ----- steps -----------------------------------------------------------------------------------
 
+  /** Forget drops everything remembered about the XR `key`: it is gone, or no longer ours. */
   private forget(key: string): ReconcileResult {
-    this.memory.forgetPrefix(`xr|${key}`);
+    this.memory.forget(`xr|${key}`);
+    this.memory.forgetPrefix(`xr|${key}|`);
+    this.applied.delete(key);
     this.statusApplied.delete(key);
+    this.published.delete(key);
     this.o.circuit?.forget(key);
     return {};
+  }
+
+  /** Of returns the per-XR map of `maps` for `key`, made on first use. */
+  private static of<V>(maps: Map<string, Map<string, V>>, key: string): Map<string, V> {
+    let m = maps.get(key);
+    if (m === undefined) {
+      m = new Map();
+      maps.set(key, m);
+    }
+    return m;
   }
 
   private async paused(xr: KubeObject): Promise<ReconcileResult> {
@@ -415,6 +449,9 @@ export class CompositeReconciler {
       } catch (err) {
         throw wrap(err, 'cannot compose resources: cannot garbage collect composed resources');
       }
+      const memKey = refKey(refFor(d.object, false));
+      this.applied.get(keyOf(xr))?.delete(memKey);
+      this.memory.forget(`xr|${keyOf(xr)}|${memKey}`);
     }
   }
 
@@ -449,7 +486,10 @@ export class CompositeReconciler {
     if (xr.metadata.namespace !== undefined) metadata.namespace = xr.metadata.namespace;
     if (encoded !== undefined) metadata.annotations = { [DependenciesAnnotation]: encoded };
     const body: KubeObject = { apiVersion: xr.apiVersion, kind: xr.kind, metadata, ...nest(this.o.schema, { resourceRefs: sorted }) };
-    const d = decideApply(body, xr, { fieldManager: FieldOwner.Composite, lastApplied: this.applied.get(`xr|${keyOf(xr)}`) });
+    const d = decideApply(body, xr, {
+      fieldManager: FieldOwner.Composite,
+      lastApplied: this.applied.get(keyOf(xr))?.get(InventoryApplied),
+    });
     if (!d.apply) {
       this.skipped(xr.kind, 'inventory');
       return xr;
@@ -461,7 +501,10 @@ export class CompositeReconciler {
         ...(signal === undefined ? {} : { signal }),
       });
       this.remember(xr, updated);
-      this.applied.set(`xr|${keyOf(xr)}`, { hash: d.hash, resourceVersion: updated.metadata.resourceVersion ?? '' });
+      CompositeReconciler.of(this.applied, keyOf(xr)).set(InventoryApplied, {
+        hash: d.hash,
+        resourceVersion: updated.metadata.resourceVersion ?? '',
+      });
       return updated;
     } catch (err) {
       throw wrap(err, 'cannot compose resources: cannot apply composite resource references');
@@ -494,7 +537,7 @@ export class CompositeReconciler {
           desired: d.resource,
           observed,
           fieldManager,
-          lastApplied: this.applied.get(memKey),
+          lastApplied: this.applied.get(keyOf(xr))?.get(memKey),
           ...(signal === undefined ? {} : { signal }),
         });
         if (outcome.invalid !== undefined) {
@@ -508,7 +551,10 @@ export class CompositeReconciler {
         }
         if (outcome.object !== undefined) {
           this.memory.remember(`xr|${keyOf(xr)}|${memKey}`, outcome.object);
-          this.applied.set(memKey, { hash: outcome.hash, resourceVersion: outcome.object.metadata.resourceVersion ?? '' });
+          CompositeReconciler.of(this.applied, keyOf(xr)).set(memKey, {
+            hash: outcome.hash,
+            resourceVersion: outcome.object.metadata.resourceVersion ?? '',
+          });
         }
       });
     }
@@ -532,7 +578,7 @@ export class CompositeReconciler {
       const r = await publishConnection(this.o.client, xr, to, out.connectionDetails, {
         keys: this.o.definition().connectionSecretKeys ?? [],
         fieldManager: FieldOwner.Composite,
-        memo: this.published,
+        memo: CompositeReconciler.of(this.published, keyOf(xr)),
         ...(signal === undefined ? {} : { signal }),
       });
       if (!r.published) return undefined;

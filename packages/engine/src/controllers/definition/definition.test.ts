@@ -1,8 +1,10 @@
-import { hasCode, type KubeObject } from '@trellis/sdk';
+import { asControllerRef, hasCode, type KubeObject } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
 import { xcrdRenderer } from '../../xcrd/renderer.ts';
 import { validate } from '../composition/reconciler.ts';
+import { newFakeKube } from '../testing/fake-kube.ts';
 import { withTrellisStatus } from './extensions.ts';
+import { DefinitionReconciler } from './reconciler.ts';
 import { claimType, compositeType, xrdScope } from './xrd.ts';
 
 const xrd = (over: Record<string, unknown> = {}, apiVersion = 'apiextensions.crossplane.io/v1'): KubeObject => ({
@@ -102,5 +104,55 @@ describe('ValidPipeline', () => {
   };
   describe.each(Object.entries(cases))('%s', (_n, tc) => {
     it(tc.reason, () => expect(validate(rev(tc.spec), known)).toMatchObject(tc.want));
+  });
+});
+
+describe('DefinitionReconciler memory', () => {
+  const xrdRef = { apiVersion: 'apiextensions.crossplane.io/v1', kind: 'CompositeResourceDefinition', name: 'xdbs.example.org' };
+  const crdRef = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: 'xdbs.example.org' };
+  it.each([
+    { reason: 'an XRD deleted (a package uninstalled) leaves nothing behind', cycles: 1 },
+    { reason: 'nor do many', cycles: 5 },
+  ])('$reason', async ({ cycles }) => {
+    const kube = newFakeKube();
+    const stopped: string[] = [];
+    const rec = new DefinitionReconciler({
+      client: kube,
+      role: 'composite',
+      xrd: (n) => kube.peek({ ...xrdRef, name: n }),
+      crds: {
+        composite: (x) => ({
+          apiVersion: crdRef.apiVersion,
+          kind: crdRef.kind,
+          metadata: { name: crdRef.name, ownerReferences: [asControllerRef(x)] },
+          spec: { group: 'example.org' },
+        }),
+        claim: () => undefined,
+      },
+      engine: {
+        start: async () => {},
+        stop: async (n) => {
+          stopped.push(n);
+        },
+        instances: () => [],
+      },
+    });
+    for (let c = 0; c < cycles; c++) {
+      const { uid: _uid, ...meta } = xrd().metadata;
+      kube.put({ ...xrd(), metadata: meta });
+      await rec.reconcile(xrdRef.name);
+      // The API server establishes the CRD.
+      const crd = kube.peek(crdRef) as KubeObject;
+      kube.put({ ...crd, status: { conditions: [{ type: 'Established', status: 'True' }] } });
+      await rec.reconcile(xrdRef.name);
+      expect(rec.tracked()).toEqual({ xrds: 1, crds: 1 });
+      await kube.delete(xrdRef);
+      for (let i = 0; i < 5 && kube.peek(xrdRef) !== undefined; i++) await rec.reconcile(xrdRef.name);
+      await rec.reconcile(xrdRef.name);
+      expect(kube.peek(xrdRef)).toBeUndefined();
+      expect(kube.peek(crdRef)).toBeUndefined();
+    }
+    expect(rec.tracked()).toEqual({ xrds: 0, crds: 0 });
+    expect(stopped.length).toBeGreaterThanOrEqual(cycles);
   });
 });

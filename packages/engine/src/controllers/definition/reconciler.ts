@@ -116,9 +116,18 @@ export class DefinitionReconciler {
     this.r = Roles[opts.role];
   }
 
+  /** Tracked reports how many XRDs and CRDs this reconciler remembers writes for (tests and debugging). */
+  tracked(): { xrds: number; crds: number } {
+    return { xrds: this.statusApplied.size, crds: this.applied.size };
+  }
+
   async reconcile(name: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const xrd = this.o.xrd(name);
-    if (xrd === undefined) return {};
+    if (xrd === undefined) {
+      // Gone: nothing written for it matters any more (its CRD's entry went when the CRD did).
+      this.statusApplied.delete(name);
+      return {};
+    }
     if (this.o.role === 'claim' && claimType(xrd) === undefined && !hasFinalizer(xrd, this.r.finalizer)) return {};
     const log = this.o.log.with({ request: name, uid: xrd.metadata.uid, version: xrd.metadata.resourceVersion, role: this.o.role });
     const crd = this.render(xrd);
@@ -247,6 +256,7 @@ export class DefinitionReconciler {
       } catch (err) {
         if (!hasCode(err, 'KUBE_NOT_FOUND')) throw wrap(err, `cannot delete ${this.r.noun} CustomResourceDefinition`);
       }
+      this.applied.delete(crd.metadata.name ?? '');
       this.o.client.invalidateDiscovery();
       this.record(xrd, 'Normal', this.r.terminate, `Deleted ${this.r.noun} CustomResourceDefinition: ${crd.metadata.name ?? ''}`);
       return { requeueAfterMs: 250 };
