@@ -211,7 +211,25 @@ function definedKeysInOrder(o: Record<string, unknown>): string[] {
     if (i > 0 && (keys[i - 1] as string) > k) sorted = false;
   }
   if (!defined) keys = keys.filter((k) => o[k] !== undefined);
-  return sorted ? keys : keys.sort();
+  return sorted ? keys : sortInPlace(keys);
+}
+
+/**
+ * SortInPlace sorts distinct strings by code unit, as `Array.prototype.sort` does, but short lists
+ * (an object's keys, almost always) by insertion without the temporary copy the built-in makes.
+ */
+function sortInPlace(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > k) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /** Memoized wraps a pure in-process function with a bounded LRU keyed by the request hash. */

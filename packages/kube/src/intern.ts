@@ -44,7 +44,7 @@ export class FieldsInterner {
       const shared = this.node(c);
       if (shared === undefined) return undefined;
       if (shared !== c) v[k] = shared;
-      key += `${JSON.stringify(k)}=${this.ids.get(shared)},`;
+      key += `${k.length}:${k}=${this.ids.get(shared)},`; // length-prefixed: any key is unambiguous
     }
     const hit = this.table.get(key);
     if (hit !== undefined) return hit;

@@ -56,6 +56,14 @@ describe('canonicalJson', () => {
     },
     { reason: 'strings are escaped as JSON.stringify does', value: { 'k"': 'a\nb' }, want: '{"k\\"":"a\\nb"}' },
   ];
+  const many = (n: number): Record<string, number> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`${(i * 7919) % n}-${'zyxwvu'[i % 6]}`, i]));
+  it.each([
+    { reason: '31 keys out of order (sorted by insertion)', n: 31 },
+    { reason: '33 keys out of order (sorted by the built-in sort)', n: 33 },
+  ])('$reason', ({ n }) => {
+    expect(canonicalJson(many(n))).toBe(modelCanonicalJson(many(n)));
+  });
   it.each(cases)('$reason', ({ value, want }) => {
     expect(canonicalJson(value)).toBe(want);
     expect(canonicalJson(value)).toBe(modelCanonicalJson(value));
