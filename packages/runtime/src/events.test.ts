@@ -25,3 +25,35 @@ describe('kubeEventRecorder', () => {
     });
   });
 });
+
+describe('kubeEventRecorder memory', () => {
+  it.each([
+    {
+      reason: 'events of resources that came and went are forgotten once the window has passed',
+      maxTracked: 1000,
+      steps: [
+        { at: 0, objects: 100, from: 0 },
+        { at: 1001, objects: 1, from: 100 },
+      ],
+      tracked: 1,
+    },
+    {
+      reason: 'the memory never holds more than its bound, however many resources record events',
+      maxTracked: 10,
+      steps: [{ at: 0, objects: 50, from: 0 }],
+      tracked: 10,
+    },
+  ])('$reason', ({ maxTracked, steps, tracked }) => {
+    const kube = newFakeKube();
+    let t = 0;
+    const rec = kubeEventRecorder(kube, { component: 'trellis/test', dedupeMs: 1000, maxTracked, now: () => new Date(t) });
+    for (const s of steps) {
+      t = s.at;
+      for (let i = 0; i < s.objects; i++) {
+        const n = s.from + i;
+        rec.record({ apiVersion: 'x/v1', kind: 'Zone', name: `z${n}`, uid: `u${n}` }, { type: 'Normal', reason: 'Created', message: 'ok' });
+      }
+    }
+    expect(rec.tracked()).toBe(tracked);
+  });
+});

@@ -8,24 +8,32 @@ import { nopLogger } from '@trellis/sdk';
  * object's namespace (`default` for cluster-scoped objects). The same event for the same object is
  * written at most once per `dedupeMs` (default 10 minutes), so a resource stuck on an error adds
  * one Event, not one per retry. Recording never blocks or throws; failures are logged at debug.
+ * The de-duplication memory forgets events older than `dedupeMs` and keeps at most `maxTracked`
+ * (default 4,096, client-go's event correlator cache), so resources that come and go leave nothing.
  */
 export function kubeEventRecorder(
   client: KubeClient,
-  o: { component: string; log?: Logger; dedupeMs?: number; now?: () => Date },
-): EventRecorder {
+  o: { component: string; log?: Logger; dedupeMs?: number; maxTracked?: number; now?: () => Date },
+): EventRecorder & { tracked(): number } {
   const log = o.log ?? nopLogger;
   const dedupeMs = o.dedupeMs ?? 600_000;
+  const maxTracked = o.maxTracked ?? 4096;
   const now = o.now ?? (() => new Date());
   const seen = new Map<string, number>();
   return {
+    tracked: () => seen.size,
     record(obj, ev) {
       const key = `${obj.uid ?? `${obj.kind}/${obj.namespace ?? ''}/${obj.name}`}\0${ev.type}\0${ev.reason}\0${ev.message}`;
       const t = now().getTime();
       const last = seen.get(key);
       if (last !== undefined && t - last < dedupeMs) return;
+      // Re-inserted, so entries stay in the order they were last recorded: from the oldest, drop
+      // those past the window and those beyond the bound.
+      seen.delete(key);
       seen.set(key, t);
-      if (seen.size > 50_000) {
-        for (const [k, v] of seen) if (t - v >= dedupeMs) seen.delete(k);
+      for (const [k, v] of seen) {
+        if (seen.size <= maxTracked && t - v < dedupeMs) break;
+        seen.delete(k);
       }
       const ts = `${now().toISOString().slice(0, 19)}Z`;
       const namespace = obj.namespace ?? 'default';

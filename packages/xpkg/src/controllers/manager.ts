@@ -660,6 +660,30 @@ function orderForInstall(entries: readonly Entry[], plan: readonly PlannedPackag
 }
 
 /**
+ * NextPass resolves when the next pass is due: after `pollMs`, 200 ms after a wake (so a burst of
+ * events settles into one pass), or at once when the signal aborts. It leaves no listener on the
+ * signal, which lives as long as the package manager (one per pass would pile up for ever).
+ */
+export function nextPass(signal: AbortSignal, pollMs: number, setWake: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let settle: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(t);
+      if (settle !== undefined) clearTimeout(settle);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, pollMs);
+    setWake(() => {
+      clearTimeout(t);
+      settle ??= setTimeout(done, 200);
+    });
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
  * StartPackageManager starts the package manager loop for `trellis up` and in-cluster use: a
  * pass now, then again whenever a package, revision or ImageConfig changes (watches) or the poll
  * interval passes. Errors of a pass are logged and retried on the next.
@@ -699,17 +723,8 @@ export async function startPackageManager(opts: PackageManagerOptions): Promise<
         log.info('package manager pass failed', { error: err });
       }
       if (abort.signal.aborted) return;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, opts.pollIntervalMs ?? 10_000);
-        wake = () => {
-          clearTimeout(t);
-          // Let a burst of events settle into one pass.
-          setTimeout(resolve, 200);
-        };
-        abort.signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        });
+      await nextPass(abort.signal, opts.pollIntervalMs ?? 10_000, (w) => {
+        wake = w;
       });
       wake = undefined;
     }
