@@ -11,14 +11,15 @@
 // cycle (the least-squares slope printed at the end), a bounded cache as growth that levels off.
 //
 //   node --conditions=@trellis/source --import tsx bench/reliability/heap-churn.ts \
-//     [--cycles 40] [--claims 20] [--packages 1] [--cut] [--snapshots 5,40] [--warmup-cycles 5] [--out DIR]
+//     [--cycles 40] [--claims 20] [--packages 1] [--cut] [--snapshots 5,40] [--warmup-cycles 5] [--debug] [--out DIR]
 //
 // --packages N: N Configuration install/use/uninstall cycles per cycle (0: claims only; needs the
 // local registry: bash test/infra/registry/prepare.sh). --snapshots: write heap snapshots after
 // these cycles into --out; diff two with bench/reliability/heap-diff.ts to see which constructors
-// and retainers grew. Prints one line per cycle and writes heap-churn.json into --out.
+// and retainers grew. Prints one line per cycle and writes heap-churn.json into --out, with the
+// controllers' log (controllers.log; --debug runs them with debug logs).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     claims: { type: 'string', default: '20' },
     packages: { type: 'string', default: '1' },
     cut: { type: 'boolean', default: false },
+    debug: { type: 'boolean', default: false },
     snapshots: { type: 'string', default: '' },
     'warmup-cycles': { type: 'string', default: '5' },
     out: { type: 'string', default: 'tmp/heap-churn' },
@@ -78,7 +80,7 @@ interface Probed {
   stop(): Promise<void>;
 }
 
-async function startControllers(kubeconfigPath: string, dir: string): Promise<Probed> {
+async function startControllers(kubeconfigPath: string, dir: string, logPath: string, debug: boolean): Promise<Probed> {
   const args = [
     '--expose-gc',
     '--import',
@@ -89,13 +91,21 @@ async function startControllers(kubeconfigPath: string, dir: string): Promise<Pr
     kubeconfigPath,
     '--data-dir',
     join(dir, 'data'),
+    ...(debug ? ['--debug'] : []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let tail = '';
+  const logFile = createWriteStream(logPath, { flags: 'a' });
   child.stderr?.on('data', (d: Buffer) => {
+    logFile.write(d);
     tail = (tail + d.toString('utf8')).slice(-8000);
   });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      logFile.end();
+      r();
+    }),
+  );
   await new Promise<void>((ok, fail) => {
     let stdout = '';
     const timer = setTimeout(() => fail(new Error(`trellis up was not ready within 180 s:\n${tail}`)), 180_000);
@@ -315,7 +325,7 @@ try {
       packages.push(p);
     }
   }
-  const controllers = await startControllers(proxied, dir);
+  const controllers = await startControllers(proxied, dir, join(out, 'controllers.log'), values.debug);
   cleanups.push(() => controllers.stop());
   say(
     `controllers up (pid ${controllers.child.pid}); API server pid ${server.pid}${registry === undefined ? '' : `; registry ${registry.host}`}`,

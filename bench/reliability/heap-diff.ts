@@ -5,11 +5,17 @@
 // the shortest retainer path from a GC root of a few samples (what keeps them alive), and the most
 // common shapes of the new strings (digits folded to #), which usually name the map that holds them.
 //
-//   node --max-old-space-size=8192 --conditions=@trellis/source --import tsx bench/reliability/heap-diff.ts A.heapsnapshot B.heapsnapshot [--top 25]
+//   node --max-old-space-size=8192 --conditions=@trellis/source --import tsx bench/reliability/heap-diff.ts A.heapsnapshot B.heapsnapshot [--top 25] [--holder TEXT ...]
+//
+// --holder TEXT prints retainer paths of samples of the new objects charged to each holding
+// collection whose label contains TEXT (e.g. `--holder collectors`).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string', default: '25' }, holder: { type: 'string', multiple: true, default: [] } },
+});
 const [pathA, pathB] = positionals;
 if (pathA === undefined || pathB === undefined) {
   console.log('usage: heap-diff.ts A.heapsnapshot B.heapsnapshot [--top N]');
@@ -195,7 +201,7 @@ for (const [g, v] of retained) {
 // retainer path, named by the property that holds that collection and the holder's constructor
 // (e.g. `Map .applied of CompositeReconciler`), or the closure variable that holds it (`of system /
 // Context`): the per-object state that grew, in one table.
-const holders = new Map<string, { count: number; size: number }>();
+const holders = new Map<string, { count: number; size: number; samples: number[] }>();
 const collections = new Set(['object Map', 'object Set', 'object Array', 'object WeakMap']);
 for (let i = 0; i < b.count; i++) {
   if (idsA.has(field(b, i, 2)) || parentNode[i] === -1) continue;
@@ -210,11 +216,27 @@ for (let i = 0; i < b.count; i++) {
     }
     n = p;
   }
-  const h = holders.get(label) ?? { count: 0, size: 0 };
+  const h = holders.get(label) ?? { count: 0, size: 0, samples: [] };
   h.count++;
   h.size += field(b, i, 3);
+  if (h.samples.length < 50) h.samples.push(i);
   holders.set(label, h);
 }
 console.log('\n| new objects by the collection holding them | count | shallow |\n|---|---|---|');
 for (const [h, v] of [...holders.entries()].sort((x, y) => y[1].size - x[1].size).slice(0, top))
   console.log(`| ${h} | ${v.count} | ${kib(v.size)} |`);
+for (const want of values.holder) {
+  for (const [h, v] of holders) {
+    if (!h.includes(want)) continue;
+    console.log(`\nretainers of new objects held by ${h}:`);
+    const seen = new Set<string>();
+    for (const i of v.samples) {
+      const p = pathOf(i);
+      const shape = p.replace(/\[\d+\]/g, '[#]').replace(/<-\d+-/g, '<-#-');
+      if (seen.has(shape)) continue;
+      seen.add(shape);
+      console.log(`  ${p}`);
+      if (seen.size >= 4) break;
+    }
+  }
+}
