@@ -5,7 +5,7 @@
 //
 //   node --conditions=@trellis/source --import tsx bench/compare/run.ts [--sizes 100,1000,5000] [--engines trellis,crossplane]
 //        [--settle-seconds 60] [--steady-seconds 150] [--ready-timeout-minutes 30] [--runs FILE.jsonl]
-//        [--note TEXT]... [--json FILE] [--quick] [--engine-bundle FILE] [--memory-trace] [--heap-snapshot FILE] [--allocation-profile FILE]
+//        [--note TEXT]... [--json FILE] [--quick] [--cpu-profile DIR] [--engine-bundle FILE] [--memory-trace] [--heap-snapshot FILE] [--allocation-profile FILE]
 //
 // A run whose claims are not all Ready within --ready-timeout-minutes is recorded with what it
 // measured (how many were Ready, the time as a lower bound); the bound keeps `npm run bench` finite
@@ -65,6 +65,8 @@ const { values } = parseArgs({
     'memory-trace': { type: 'boolean', default: false },
     'heap-snapshot': { type: 'string' },
     'allocation-profile': { type: 'string' },
+    // CpuProfile DIR: the engine runs with node --cpu-prof and writes its profile into DIR on stop.
+    'cpu-profile': { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -228,7 +230,8 @@ async function startTrellis(cp: RealControlPlane, client: KubeClient): Promise<R
     ...(memoryLog === undefined ? [] : ['--memory-log', memoryLog]),
     ...(snapshotFile === undefined ? [] : ['--heap-snapshot', snapshotFile]),
   ];
-  const child: ChildProcess = spawn(process.execPath, [...args, '--kubeconfig', cp.kubeconfigPath, ...diagnostics], {
+  const nodeFlags = values['cpu-profile'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-profile'])}`];
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, ...args, '--kubeconfig', cp.kubeconfigPath, ...diagnostics], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let snapshotWritten: (() => void) | undefined;
