@@ -28,6 +28,7 @@ export type {
   ExternalObservation,
   ExternalUpdate,
 } from './external.ts';
+export { definedKeysInOrder } from './keys.ts';
 export type { JsonLoggerOptions, LogFields, Logger, LogSink } from './logger.ts';
 export { jsonLogger, nopLogger, textLogger } from './logger.ts';
 export type { GroupVersionKind, KubeObject, ObjectMeta, ObjectRef, OwnerReference } from './object.ts';
