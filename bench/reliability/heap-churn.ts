@@ -28,6 +28,7 @@ import { isNotFound, newKubeClient } from '@trellis/kube';
 import type { KubeObject } from '@trellis/sdk';
 import { startTcpProxy } from '../../test/harness/tcp-proxy.ts';
 import { isReady } from '../../test/reliability/support/check.ts';
+import { slope } from '../../test/reliability/support/memory.ts';
 import { ConfigurationType, pushSoakPackage, type SoakPackage, soakPackage } from '../../test/reliability/support/packages.ts';
 import { repoRoot, startEmbeddedProcess } from '../../test/reliability/support/processes.ts';
 import { retrying } from '../../test/reliability/support/retry.ts';
@@ -268,20 +269,6 @@ interface Row {
   load: number;
 }
 
-function slope(rows: Row[]): number {
-  const n = rows.length;
-  if (n < 2) return 0;
-  const mx = rows.reduce((a, r) => a + r.cycle, 0) / n;
-  const my = rows.reduce((a, r) => a + r.heapUsedMiB, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const r of rows) {
-    num += (r.cycle - mx) * (r.heapUsedMiB - my);
-    den += (r.cycle - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
-}
-
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
 const dir = mkdtempSync(join(tmpdir(), 'trellis-heap-churn-'));
@@ -361,7 +348,7 @@ try {
     }
   }
   const after = rows.filter((r) => r.cycle > warmup);
-  const perCycle = slope(after);
+  const perCycle = slope(after.map((r) => ({ t: r.cycle, v: r.heapUsedMiB })));
   const perClaimKiB = (perCycle * 1024) / Math.max(1, claimsPerCycle);
   const summary = {
     run,

@@ -59,7 +59,8 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 }
 
-function slope(points: { t: number; v: number }[]): number {
+/** Slope is the least-squares slope of v over t. */
+export function slope(points: { t: number; v: number }[]): number {
   const n = points.length;
   if (n < 2) return 0;
   const mt = points.reduce((a, p) => a + p.t, 0) / n;
