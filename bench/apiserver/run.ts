@@ -3,11 +3,12 @@
 // writer write latency, watch delivery latency, memory per 100,000 objects, and restart time.
 //
 //   node --import tsx bench/apiserver/run.ts [--only embedded|real] [--objects 100000] [--ops 10000]
+//        [--cpu-profile DIR]   (the embedded server writes a V8 CPU profile into DIR when it stops)
 //
 // Prints a table per target and a JSON summary; docs/benchmarks.md records the figures.
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { RawClient, sub } from '../../test/apiserver/raw.ts';
 import { k8sBinDir, startRealControlPlane } from '../../test/harness/control-plane.ts';
 import { startEmbeddedApiServer } from '../../test/harness/embedded.ts';
@@ -21,6 +22,8 @@ const OBJECTS = Number(arg('--objects', '100000'));
 const OPS = Number(arg('--ops', '10000'));
 const CONCURRENCY = Number(arg('--concurrency', '32'));
 const only = arg('--only', '');
+const cpuProfile = arg('--cpu-profile', '');
+const nodeFlags = cpuProfile === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfile)}`];
 
 interface Stats {
   ops: number;
@@ -234,7 +237,7 @@ async function benchTarget(t: Target): Promise<Record<string, unknown>> {
 }
 
 async function embeddedTarget(): Promise<Target> {
-  let s = await startEmbeddedApiServer({ bookmarkIntervalMs: 60_000 });
+  let s = await startEmbeddedApiServer({ bookmarkIntervalMs: 60_000, nodeFlags });
   return {
     name: 'embedded (trellis)',
     kubeconfig: s.kubeconfigPath,

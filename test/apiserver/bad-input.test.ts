@@ -107,6 +107,14 @@ describe.each(apiServerTargets())('bad input on $name', (target) => {
     expect(r.json?.message).toBe('Request entity too large: limit is 3145728');
   });
 
+  it('a chunked body over 3 MiB (no Content-Length) is 413 too, and the connection keeps serving', async () => {
+    const big = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big-chunked' }, data: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } };
+    const r = await c.request(cms, { method: 'POST', body: big, chunked: true });
+    expect(statusOf(r)).toMatchObject({ code: 413, reason: 'RequestEntityTooLarge' });
+    const after = await c.request(`${cms}/big-chunked`);
+    expect(after.status).toBe(404);
+  });
+
   it('unknown fields under fieldValidation=Strict are 400 naming each field; Warn warns; Ignore drops them', async () => {
     const strict = await c.request(`${widgets}?fieldValidation=Strict`, {
       method: 'POST',

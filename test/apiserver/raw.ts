@@ -48,6 +48,8 @@ export interface RawRequest {
   /** Token overrides the kubeconfig's (use '' for none). */
   token?: string;
   headers?: Record<string, string>;
+  /** Chunked sends the body with Transfer-Encoding: chunked (no Content-Length). */
+  chunked?: boolean;
 }
 
 /** A RawClient sends requests to one server with keep-alive connections. */
@@ -78,7 +80,8 @@ export class RawClient {
     if (body !== undefined) {
       headers['Content-Type'] = r.contentType ?? 'application/json';
       // Explicit: Node sends DELETE bodies neither chunked nor with a length by default.
-      headers['Content-Length'] = String(body.length);
+      if (r.chunked === true) headers['Transfer-Encoding'] = 'chunked';
+      else headers['Content-Length'] = String(body.length);
     }
     const fn = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return fn(url, { method: r.method ?? 'GET', headers, agent: this.agent });
@@ -110,7 +113,10 @@ export class RawClient {
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
         });
       });
-      req.end(body);
+      if (r.chunked === true && body !== undefined) {
+        req.write(body);
+        req.end();
+      } else req.end(body);
     });
   }
 

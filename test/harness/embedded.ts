@@ -22,6 +22,8 @@ export interface EmbeddedOptions {
   bookmarkIntervalMs?: number;
   historySize?: number;
   snapshotBytes?: number;
+  /** NodeFlags go to node before the script (for example --cpu-prof for a benchmark's profile). */
+  nodeFlags?: string[];
 }
 
 /** The ready line the server prints. */
@@ -61,7 +63,7 @@ export interface EmbeddedServer extends EmbeddedReady {
 /** StartEmbeddedApiServer starts a private embedded API server process and waits until it is ready. */
 export async function startEmbeddedApiServer(opts: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'trellis-embedded-'));
-  const args = [BIN, '--data-dir', dataDir, '--port', String(opts.port ?? 0)];
+  const args = [...(opts.nodeFlags ?? []), BIN, '--data-dir', dataDir, '--port', String(opts.port ?? 0)];
   if (opts.tls === false) args.push('--no-tls');
   if (opts.fsync === false) args.push('--no-fsync');
   if (opts.bookmarkIntervalMs !== undefined) args.push('--bookmark-interval-ms', String(opts.bookmarkIntervalMs));

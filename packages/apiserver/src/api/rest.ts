@@ -3,7 +3,7 @@ import type { KubeObject, Logger } from '@trellis/sdk';
 import { hasCode, nopLogger } from '@trellis/sdk';
 import { parse as parseYaml } from 'yaml';
 import type { FieldCause, FieldScope, ManagedFieldsEntry } from '../contracts.ts';
-import { findDuplicateKeys } from '../http/negotiate.ts';
+import { findDuplicateKeys, hasDuplicateKeys } from '../http/negotiate.ts';
 import { decodeProtobuf } from '../http/protobuf.ts';
 import { applyLibrary } from '../libraries.ts';
 import { coerceBuiltin, coerceObjectMeta } from '../registry/coerce.ts';
@@ -74,6 +74,11 @@ export interface RestResult {
   body: unknown;
   warnings: string[];
   rv: number;
+  /**
+   * Stored is set when the body is this stored version as read from storage would serve it, so
+   * the handler can send the stored JSON (servedJson) instead of serializing the body again.
+   */
+  stored?: StoredObject;
 }
 
 export interface WriteContext {
@@ -184,7 +189,7 @@ export class Rest {
     const r = this.read(rt, namespace, name);
     if (r === undefined) throw notFound(grOf(rt), name);
     if (subresource === 'scale') return { code: 200, body: this.toScale(rt, r.obj), warnings: [], rv: r.stored.rv };
-    return { code: 200, body: r.obj, warnings: [], rv: r.stored.rv };
+    return { code: 200, body: r.obj, warnings: [], rv: r.stored.rv, stored: r.stored };
   }
 
   /** Selectors parses and checks the label and field selectors of a list or watch. */
@@ -301,7 +306,7 @@ export class Rest {
           json = lead.json;
         } else v = this.yaml(text, rt);
       }
-      if (v !== undefined && typeof v === 'object') duplicates = findDuplicates(json);
+      if (v !== undefined && typeof v === 'object') duplicates = findDuplicates(json, v);
     } else v = this.yaml(text, rt);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       throw this.decodeError(
@@ -452,7 +457,7 @@ export class Rest {
     const stored = this.store.put(rt.bucket, rt.namespaced ? ns : '', name, rt.toStorage({ ...obj }));
     obj.metadata.resourceVersion = String(stored.rv);
     this.afterWrite(rt, obj, undefined);
-    return { code: 201, body: obj, warnings: w.warnings, rv: stored.rv };
+    return { code: 201, body: obj, warnings: w.warnings, rv: stored.rv, stored };
   }
 
   private admitNamespace(rt: ResourceType, ns: string, name: string): void {
@@ -693,7 +698,7 @@ export class Rest {
     const stored = this.store.put(rt.bucket, ns, name, rt.toStorage({ ...obj }));
     obj.metadata.resourceVersion = String(stored.rv);
     this.afterWrite(rt, obj, old);
-    return { code: 200, body: obj, warnings: w.warnings, rv: stored.rv };
+    return { code: 200, body: obj, warnings: w.warnings, rv: stored.rv, stored };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -759,7 +764,7 @@ export class Rest {
         }
       }
       if (opts.fieldValidation !== 'Ignore') {
-        const dups = findDuplicates(text);
+        const dups = findDuplicateKeys(text);
         if (dups.length > 0) {
           if (opts.fieldValidation === 'Strict')
             throw invalidPatch(`strict decoding error: ${dups.map((d) => `duplicate field "${d}"`).join(', ')}`);
@@ -824,7 +829,7 @@ export class Rest {
     if (typeof a.metadata !== 'object' || a.metadata === null) a.metadata = {};
     if (a.metadata.managedFields !== undefined && a.metadata.managedFields !== null) throw badRequest('metadata.managedFields must be nil');
     if (w.opts.fieldValidation !== 'Ignore') {
-      const dups = /^\s*[{[]/.test(text) ? findDuplicates(jsonText) : [];
+      const dups = /^\s*[{[]/.test(text) ? findDuplicateKeys(jsonText) : [];
       const pruneCopy = structuredClone(a);
       const unknown = rt.builtin
         ? coerceBuiltin(pruneCopy, rt.openapiSchema, rt.kind, rt.version)
@@ -991,7 +996,7 @@ export class Rest {
     }
     const next = structuredClone(current.obj);
     setPath(next, sc.specReplicasPath, replicas);
-    const r = this.commitUpdate(rt, ns, name, 'scale', next, current.obj, w);
+    const { stored: _object, ...r } = this.commitUpdate(rt, ns, name, 'scale', next, current.obj, w);
     return { ...r, body: this.toScale(rt, r.body as KubeObject) };
   }
 
@@ -1375,8 +1380,8 @@ function syntaxMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function findDuplicates(text: string): string[] {
-  return findDuplicateKeys(text);
+function findDuplicates(text: string, value: unknown): string[] {
+  return hasDuplicateKeys(text, value) ? findDuplicateKeys(text) : [];
 }
 
 /** EncodeContinue builds a continue token like kube's: base64url of {"v","rv","start"}. */

@@ -35,22 +35,44 @@ export interface ManagerIdentity {
   subresource: string;
 }
 
+/**
+ * Identifiers are built and parsed for every write; a server sees few distinct managers, so both
+ * directions are memoized (bounded: cleared when full).
+ */
+const MEMO_LIMIT = 4096;
+const idMemo = new Map<string, string>();
+const identMemo = new Map<string, Readonly<ManagerIdentity>>();
+
 /** ManagerId is BuildManagerIdentifier: the JSON of the entry without time and fields (and without apiVersion for appliers). */
 export function managerId(m: ManagerIdentity): string {
-  const parts = [`"manager":${JSON.stringify(m.manager)}`, `"operation":${JSON.stringify(m.operation)}`];
-  if (m.operation !== 'Apply' && m.apiVersion !== '') parts.push(`"apiVersion":${JSON.stringify(m.apiVersion)}`);
-  if (m.subresource !== '') parts.push(`"subresource":${JSON.stringify(m.subresource)}`);
-  return `{${parts.join(',')}}`;
+  const key = `${m.operation}\u0000${m.apiVersion}\u0000${m.subresource}\u0000${m.manager}`;
+  let id = idMemo.get(key);
+  if (id === undefined) {
+    const parts = [`"manager":${JSON.stringify(m.manager)}`, `"operation":${JSON.stringify(m.operation)}`];
+    if (m.operation !== 'Apply' && m.apiVersion !== '') parts.push(`"apiVersion":${JSON.stringify(m.apiVersion)}`);
+    if (m.subresource !== '') parts.push(`"subresource":${JSON.stringify(m.subresource)}`);
+    id = `{${parts.join(',')}}`;
+    if (idMemo.size >= MEMO_LIMIT) idMemo.clear();
+    idMemo.set(key, id);
+  }
+  return id;
 }
 
-export function parseManagerId(id: string): ManagerIdentity {
-  const o = JSON.parse(id) as Partial<ManagerIdentity>;
-  return {
-    manager: o.manager ?? '',
-    operation: o.operation === 'Apply' ? 'Apply' : 'Update',
-    apiVersion: o.apiVersion ?? '',
-    subresource: o.subresource ?? '',
-  };
+/** ParseManagerId is the inverse of managerId (the result is shared: do not modify it). */
+export function parseManagerId(id: string): Readonly<ManagerIdentity> {
+  let ident = identMemo.get(id);
+  if (ident === undefined) {
+    const o = JSON.parse(id) as Partial<ManagerIdentity>;
+    ident = Object.freeze({
+      manager: o.manager ?? '',
+      operation: o.operation === 'Apply' ? 'Apply' : 'Update',
+      apiVersion: o.apiVersion ?? '',
+      subresource: o.subresource ?? '',
+    });
+    if (identMemo.size >= MEMO_LIMIT) identMemo.clear();
+    identMemo.set(id, ident);
+  }
+  return ident;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -154,7 +176,7 @@ export interface Conflict {
 
 /** PrintManager is printManager: `"name"`, `with subresource "status"`, and `using <apiVersion>` for updaters. */
 export function printManager(id: string): string {
-  let ident: ManagerIdentity;
+  let ident: Readonly<ManagerIdentity>;
   try {
     ident = parseManagerId(id);
   } catch {

@@ -14,7 +14,7 @@ import {
 } from '../api/errors.ts';
 import { deleteOptions, listOptions } from '../api/options.ts';
 import type { Rest, RestResult } from '../api/rest.ts';
-import { listItemJson, servedObject } from '../api/serve.ts';
+import { listItemJson, servedJson, servedObject } from '../api/serve.ts';
 import { type IncludeObject, partialObjectMetadata, tableRow } from '../api/table.ts';
 import { serveWatch } from '../api/watch.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -377,7 +377,8 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
       writeYaml(res, r.code, r.body, r.warnings);
       return;
     }
-    writeJson(res, r.code, r.body, r.warnings);
+    // The stored version's JSON is what the body serializes to: send it rather than stringify again.
+    writeJson(res, r.code, r.stored !== undefined ? servedJson(rt, r.stored) : r.body, r.warnings);
     return;
   }
 

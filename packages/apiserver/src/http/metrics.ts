@@ -29,34 +29,44 @@ function labelString(l: Record<string, string>): string {
     .join(',');
 }
 
+/** A Series is one label set's counts: requests by code and the duration histogram. */
+interface Series {
+  labels: string;
+  codes: Map<number, number>;
+  h: Histogram;
+}
+
 export class Metrics {
-  private readonly total = new Map<string, number>();
-  private readonly durations = new Map<string, Histogram>();
+  /** Series by a cheap key of the label values (escaping and joining happen once per label set). */
+  private readonly series = new Map<string, Series>();
   private longRunning = new Map<string, number>();
   private gauges: Array<
     () => Array<{ name: string; help: string; type: string; samples: Array<{ labels: Record<string, string>; value: number }> }>
   > = [];
 
   observe(l: RequestLabels, code: number, seconds: number): void {
-    const base = {
-      verb: l.verb,
-      dry_run: l.dry_run,
-      group: l.group,
-      version: l.version,
-      resource: l.resource,
-      subresource: l.subresource,
-      scope: l.scope,
-      component: 'apiserver',
-    };
-    const k1 = labelString({ ...base, code: String(code) });
-    this.total.set(k1, (this.total.get(k1) ?? 0) + 1);
-    const k2 = labelString(base);
-    let h = this.durations.get(k2);
-    if (h === undefined) {
-      h = { counts: new Array(BUCKETS.length).fill(0), sum: 0, count: 0 };
-      this.durations.set(k2, h);
+    const key = `${l.verb}\u0000${l.dry_run}\u0000${l.group}\u0000${l.version}\u0000${l.resource}\u0000${l.subresource}\u0000${l.scope}`;
+    let s = this.series.get(key);
+    if (s === undefined) {
+      s = {
+        labels: labelString({
+          verb: l.verb,
+          dry_run: l.dry_run,
+          group: l.group,
+          version: l.version,
+          resource: l.resource,
+          subresource: l.subresource,
+          scope: l.scope,
+          component: 'apiserver',
+        }),
+        codes: new Map(),
+        h: { counts: new Array(BUCKETS.length).fill(0), sum: 0, count: 0 },
+      };
+      this.series.set(key, s);
     }
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= (BUCKETS[i] as number)) (h.counts[i] as number)++;
+    s.codes.set(code, (s.codes.get(code) ?? 0) + 1);
+    const h = s.h;
+    for (let i = BUCKETS.length - 1; i >= 0 && seconds <= (BUCKETS[i] as number); i--) (h.counts[i] as number)++;
     h.sum += seconds;
     h.count++;
   }
@@ -85,12 +95,15 @@ export class Metrics {
       '# HELP apiserver_request_total [STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
     );
     out.push('# TYPE apiserver_request_total counter');
-    for (const [k, v] of [...this.total.entries()].sort()) out.push(`apiserver_request_total{${k}} ${v}`);
+    const totals: Array<[string, number]> = [];
+    for (const s of this.series.values()) for (const [code, n] of s.codes) totals.push([`${s.labels},code="${code}"`, n]);
+    for (const [k, v] of totals.sort()) out.push(`apiserver_request_total{${k}} ${v}`);
     out.push(
       '# HELP apiserver_request_duration_seconds [STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
     );
     out.push('# TYPE apiserver_request_duration_seconds histogram');
-    for (const [k, h] of [...this.durations.entries()].sort()) {
+    const durations = [...this.series.values()].map((s): [string, Histogram] => [s.labels, s.h]);
+    for (const [k, h] of durations.sort()) {
       for (const [i, b] of BUCKETS.entries()) out.push(`apiserver_request_duration_seconds_bucket{${k},le="${b}"} ${h.counts[i]}`);
       out.push(`apiserver_request_duration_seconds_bucket{${k},le="+Inf"} ${h.count}`);
       out.push(`apiserver_request_duration_seconds_sum{${k}} ${h.sum}`);

@@ -64,31 +64,115 @@ export function negotiateOutput(accept: string | undefined, opts: { list: boolea
 }
 
 /** ReadBody reads a request body, answering 413 past the limit (3 MiB, as kube-apiserver). */
-export async function readBody(req: IncomingMessage, limit = REQUEST_BODY_LIMIT): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit = REQUEST_BODY_LIMIT): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     req.resume();
-    throw entityTooLarge();
+    return Promise.reject(entityTooLarge());
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > limit) {
-      req.resume();
-      throw entityTooLarge();
-    }
-    chunks.push(b);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  // Listeners rather than `for await`: the async iterator cost ~2% of a create's CPU.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err: unknown): void => {
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('close', onClose);
+      // A late error (the client going away) has nobody to report to; keep it from crashing the process.
+      req.removeListener('error', done);
+      req.on('error', ignore);
+      if (err !== undefined) reject(err);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onData = (b: Buffer): void => {
+      size += b.length;
+      if (size > limit) {
+        chunks.length = 0;
+        done(entityTooLarge());
+        req.resume(); // drain the rest; the 413 goes out on the same connection
+        return;
+      }
+      chunks.push(b);
+    };
+    const onEnd = (): void => done(undefined);
+    const onClose = (): void => done(new Error('the request was closed before its body was read'));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.once('error', done);
+  });
 }
+
+function ignore(): void {}
 
 /** ContentType returns the request's media type without parameters, lower-cased. */
 export function contentType(req: IncomingMessage): string {
   const ct = req.headers['content-type'];
   if (ct === undefined) return '';
   return (ct.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/**
+ * HasDuplicateKeys reports whether JSON text (already parsed into `value`) repeats a key within
+ * one object: JSON.parse keeps one property per key, so the text has more keys than the value
+ * exactly when it does. Counting skips strings with indexOf, without building paths or sets, so
+ * the common case (no duplicates) costs a fraction of findDuplicateKeys.
+ */
+export function hasDuplicateKeys(text: string, value: unknown): boolean {
+  return countTextKeys(text) !== countValueKeys(value);
+}
+
+function countTextKeys(text: string): number {
+  let count = 0;
+  const inObject: boolean[] = [];
+  let expectKey = false;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let j = text.indexOf('"', i + 1);
+      while (j > 0 && escaped(text, j)) j = text.indexOf('"', j + 1);
+      if (j < 0) return -1; // not JSON: let the caller scan it properly
+      if (expectKey) {
+        count++;
+        expectKey = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === 0x7b /* { */) {
+      inObject.push(true);
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) inObject.push(false);
+    else if (c === 0x7d || c === 0x5d) {
+      inObject.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */ && inObject[inObject.length - 1] === true) expectKey = true;
+    i++;
+  }
+  return count;
+}
+
+/** Escaped reports whether the quote at j follows an odd number of backslashes. */
+function escaped(text: string, j: number): boolean {
+  let k = j - 1;
+  while (k >= 0 && text.charCodeAt(k) === 0x5c) k--;
+  return (j - 1 - k) % 2 === 1;
+}
+
+function countValueKeys(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const item of v) n += countValueKeys(item);
+    return n;
+  }
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    n += 1 + countValueKeys((v as Record<string, unknown>)[k]);
+  }
+  return n;
 }
 
 /**
