@@ -21,7 +21,7 @@
 // heap snapshot of the Trellis engine after the steady window (after peak RSS is taken). Goals for Trellis: ≥3x faster to all Ready, ≤1/3 of the writes, ≤1/2 of the
 // memory, 0 writes in steady state.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -181,12 +181,19 @@ function summariseMemoryLog(file: string): string {
   ].join('\n');
 }
 
-/** BundleEngine builds bench/compare/trellis-engine.ts and everything it imports into one ES module. */
+/**
+ * BundleEngine builds bench/compare/trellis-engine.ts and everything it imports into one ES module,
+ * except @kubernetes/client-node: @trellis/kube imports it on demand (only for kubeconfigs with exec
+ * plugins and the like), and a bundle would carry the whole package instead, so the bundle lives
+ * under node_modules/.cache where that import resolves as it does for the CLI.
+ */
 function bundleEngine(): string {
   const root = resolve(import.meta.dirname, '../..');
   const esbuild = resolve(root, 'node_modules/.bin/esbuild');
   if (!existsSync(esbuild)) throw new Error(`${esbuild} is missing (npm ci installs it with tsx); or pass --from-source`);
-  const out = join(mkdtempSync(join(tmpdir(), 'trellis-engine-bundle-')), 'trellis-engine.mjs');
+  const cache = resolve(root, 'node_modules/.cache/trellis-bench');
+  mkdirSync(cache, { recursive: true });
+  const out = join(mkdtempSync(join(cache, 'engine-')), 'trellis-engine.mjs');
   execFileSync(esbuild, [
     resolve(import.meta.dirname, 'trellis-engine.ts'),
     '--bundle',
@@ -194,6 +201,7 @@ function bundleEngine(): string {
     '--format=esm',
     '--target=node20',
     '--conditions=@trellis/source',
+    '--external:@kubernetes/client-node',
     `--outfile=${out}`,
     "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     '--log-level=warning',

@@ -65,9 +65,9 @@ const metadataAccept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;
  * until the first call.
  */
 export async function newKubeClient(opts: KubeClientOptions = {}): Promise<KubeClient & { close(): void }> {
-  const kc = loadKubeConfig(opts);
-  const source = opts.kubeconfigPath ?? 'the given kubeconfig';
-  const transport = await newTransport(kc, {
+  const loaded = await loadKubeConfig(opts);
+  const source = loaded.source;
+  const transport = await newTransport(loaded, {
     userAgent: opts.userAgent ?? 'trellis',
     maxResponseBytes: opts.maxResponseBytes ?? 512 * 1024 * 1024,
     source,

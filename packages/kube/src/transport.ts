@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { TrellisError } from '@trellis/sdk';
 import { KubeErrorCode } from './errors.ts';
+import { firstLine, kubeconfigSource, readStatic, type StaticTarget } from './kubeconfig.ts';
 
 /**
  * The transport is the thin I/O shell of the client: it turns a kubeconfig into an HTTP(S) agent
- * and headers (through @kubernetes/client-node's KubeConfig, so every auth method client-node
- * supports works: tokens, client certificates, exec plugins), and performs requests with Node's
+ * and headers (static credentials read natively, anything else through @kubernetes/client-node's
+ * KubeConfig, loaded on demand, so every auth method client-node supports works: tokens, client
+ * certificates, exec plugins), and performs requests with Node's
  * http module so that watches stream and aborts, resets and timeouts are observable.
  */
 
@@ -48,14 +50,28 @@ export interface Transport {
   close(): void;
 }
 
-/** LoadKubeConfig reads a kubeconfig into client-node's KubeConfig, translating failures. */
-export function loadKubeConfig(opts: TransportOptions): KubeConfig {
-  const kc = opts.kubeConfig instanceof KubeConfig ? opts.kubeConfig : new KubeConfig();
-  const source = opts.kubeconfigPath ?? (typeof opts.kubeConfig === 'string' ? 'the given kubeconfig text' : 'the given KubeConfig');
+/** A LoadedKubeconfig is a kubeconfig's current cluster and user, read natively or by client-node. */
+export type LoadedKubeconfig =
+  | { kind: 'static'; target: StaticTarget; source: string }
+  | { kind: 'client-node'; kc: KubeConfig; source: string };
+
+/**
+ * LoadKubeConfig reads a kubeconfig, translating failures into KUBE_CONFIG_INVALID. Static
+ * credentials are read natively; client-node is loaded only for what needs it (kubeconfig.ts).
+ */
+export async function loadKubeConfig(opts: TransportOptions): Promise<LoadedKubeconfig> {
+  const text = kubeconfigSource(opts);
+  if (text !== undefined) {
+    const target = readStatic(text, opts.context);
+    if (target !== undefined) return { kind: 'static', target, source: text.source };
+  }
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const given = typeof opts.kubeConfig === 'object' ? opts.kubeConfig : undefined;
+  const kc = given ?? new KubeConfig();
+  const source = text?.source ?? opts.kubeconfigPath ?? (given !== undefined ? 'the given KubeConfig' : 'the default kubeconfig');
   try {
-    if (typeof opts.kubeConfig === 'string') kc.loadFromString(opts.kubeConfig);
-    else if (opts.kubeconfigPath !== undefined) kc.loadFromFile(opts.kubeconfigPath);
-    else if (!(opts.kubeConfig instanceof KubeConfig)) kc.loadFromDefault();
+    if (text !== undefined) kc.loadFromString(text.text);
+    else if (given === undefined) kc.loadFromDefault();
     if (opts.context !== undefined) kc.setCurrentContext(opts.context);
   } catch (err) {
     throw new TrellisError(KubeErrorCode.ConfigInvalid, `cannot load kubeconfig from ${source}: ${firstLine(err)}`, { cause: err });
@@ -77,59 +93,100 @@ export function loadKubeConfig(opts: TransportOptions): KubeConfig {
       { cause: err },
     );
   }
-  return kc;
+  return { kind: 'client-node', kc, source };
 }
 
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return (msg.split('\n')[0] ?? '').slice(0, 300);
+/** Credentials are what a transport needs: where, which TLS material, which headers. */
+interface Credentials {
+  server: string;
+  clusterName: string;
+  skipTLSVerify: boolean;
+  tls: https.AgentOptions;
+  headers: Record<string, string>;
+  /** BasicAuth is `user:password`. */
+  basicAuth?: string;
+  /** Dynamic re-resolves headers per request (exec plugins and auth providers hand out expiring tokens). */
+  dynamic?: () => Promise<Record<string, string>>;
 }
 
-/** NewTransport builds a keep-alive transport for the kubeconfig's current cluster and user. */
-export async function newTransport(
-  kc: KubeConfig,
-  opts: { userAgent: string; maxResponseBytes: number; source: string },
-): Promise<Transport> {
+function staticCredentials(t: StaticTarget): Credentials {
+  const tls: https.AgentOptions = {};
+  if (t.ca !== undefined) tls.ca = t.ca;
+  if (t.cert !== undefined) tls.cert = t.cert;
+  if (t.key !== undefined) tls.key = t.key;
+  if (t.skipTLSVerify) tls.rejectUnauthorized = false;
+  if (t.tlsServerName !== undefined) tls.servername = t.tlsServerName;
+  return {
+    server: t.server,
+    clusterName: t.clusterName,
+    skipTLSVerify: t.skipTLSVerify,
+    tls,
+    headers: t.token === undefined ? {} : { Authorization: `Bearer ${t.token}` },
+    ...(t.basicAuth === undefined ? {} : { basicAuth: t.basicAuth }),
+  };
+}
+
+/** ClientNodeCredentials lets client-node resolve credentials (files, data, exec plugins) into request options. */
+async function clientNodeCredentials(kc: KubeConfig, source: string): Promise<Credentials> {
   const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new TrellisError(KubeErrorCode.ConfigInvalid, `cannot load kubeconfig from ${opts.source}: no cluster`);
-  const base = new URL(cluster.server);
-  const basePath = base.pathname.replace(/\/+$/, '');
-  const isHttps = base.protocol === 'https:';
-  if (!isHttps && !cluster.skipTLSVerify) {
-    throw new TrellisError(
-      KubeErrorCode.ConfigInvalid,
-      `cannot load kubeconfig from ${opts.source}: cluster "${cluster.name}" uses http:// without insecure-skip-tls-verify`,
-    );
-  }
-
-  // Let client-node resolve credentials (files, data, exec plugins) into request options once.
+  if (cluster === null) throw new TrellisError(KubeErrorCode.ConfigInvalid, `cannot load kubeconfig from ${source}: no cluster`);
   const template: https.RequestOptions = {};
   try {
     await kc.applyToHTTPSOptions(template);
   } catch (err) {
-    throw new TrellisError(KubeErrorCode.ConfigInvalid, `cannot load credentials from ${opts.source}: ${firstLine(err)}`, { cause: err });
+    throw new TrellisError(KubeErrorCode.ConfigInvalid, `cannot load credentials from ${source}: ${firstLine(err)}`, { cause: err });
   }
   const user = kc.getCurrentUser();
-  // Exec plugins and auth providers hand out expiring tokens: re-resolve the header per request.
-  const dynamicAuth = user !== null && (user.exec !== undefined || user.authProvider !== undefined);
-  const staticHeaders = headerRecord(template.headers);
-  const agentOptions: https.AgentOptions = { keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, maxFreeSockets: 32 };
+  const tls: https.AgentOptions = {};
   for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const) {
-    if (template[k] !== undefined) (agentOptions as Record<string, unknown>)[k] = template[k];
+    if (template[k] !== undefined) (tls as Record<string, unknown>)[k] = template[k];
   }
-  if (isHttps && agentOptions.ca === undefined && cluster.caFile !== undefined) agentOptions.ca = readFileSync(cluster.caFile);
+  if (tls.ca === undefined && cluster.caFile !== undefined && cluster.server.startsWith('https:')) tls.ca = readFileSync(cluster.caFile);
+  const auth = template.auth;
+  const c: Credentials = {
+    server: cluster.server,
+    clusterName: cluster.name,
+    skipTLSVerify: cluster.skipTLSVerify,
+    tls,
+    headers: headerRecord(template.headers),
+    ...(auth === undefined || auth === null ? {} : { basicAuth: auth }),
+  };
+  if (user !== null && (user.exec !== undefined || user.authProvider !== undefined)) {
+    c.dynamic = async () => {
+      const fresh: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(fresh);
+      return headerRecord(fresh.headers);
+    };
+  }
+  return c;
+}
+
+/** NewTransport builds a keep-alive transport for the kubeconfig's current cluster and user. */
+export async function newTransport(
+  loaded: LoadedKubeconfig,
+  opts: { userAgent: string; maxResponseBytes: number; source: string },
+): Promise<Transport> {
+  const creds = loaded.kind === 'static' ? staticCredentials(loaded.target) : await clientNodeCredentials(loaded.kc, opts.source);
+  const base = new URL(creds.server);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const isHttps = base.protocol === 'https:';
+  if (!isHttps && !creds.skipTLSVerify) {
+    throw new TrellisError(
+      KubeErrorCode.ConfigInvalid,
+      `cannot load kubeconfig from ${opts.source}: cluster "${creds.clusterName}" uses http:// without insecure-skip-tls-verify`,
+    );
+  }
+  const agentOptions: https.AgentOptions = { keepAlive: true, maxSockets: Number.POSITIVE_INFINITY, maxFreeSockets: 32, ...creds.tls };
+  const staticHeaders = creds.headers;
+  const auth = creds.basicAuth;
+  const dynamic = creds.dynamic;
   const agent = isHttps ? new https.Agent(agentOptions) : new http.Agent({ keepAlive: true });
   const send = isHttps ? https.request : http.request;
-  const auth = template.auth;
 
   const headersFor = async (req: HttpRequest): Promise<Record<string, string>> => {
     const h: Record<string, string> = { 'User-Agent': opts.userAgent, Accept: 'application/json', ...staticHeaders, ...req.headers };
-    if (auth !== undefined && auth !== null) h.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
-    if (dynamicAuth) {
-      const fresh: https.RequestOptions = {};
-      await kc.applyToHTTPSOptions(fresh);
-      Object.assign(h, headerRecord(fresh.headers));
-    }
+    if (auth !== undefined) h.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
+    if (dynamic !== undefined) Object.assign(h, await dynamic());
     if (req.body !== undefined) h['Content-Length'] = String(Buffer.byteLength(req.body));
     return h;
   };
