@@ -6,6 +6,7 @@
 //   node --conditions=@trellis/source --import tsx bench/compare/run.ts [--sizes 100,1000,5000] [--engines trellis,crossplane]
 //        [--settle-seconds 60] [--steady-seconds 150] [--ready-timeout-minutes 30] [--runs FILE.jsonl]
 //        [--note TEXT]... [--json FILE] [--quick] [--cpu-profile DIR] [--engine-bundle FILE] [--memory-trace] [--heap-snapshot FILE] [--allocation-profile FILE]
+//        [--trellis-workers N]   (workers per Trellis controller; default the engine's, 4)
 //
 // A run whose claims are not all Ready within --ready-timeout-minutes is recorded with what it
 // measured (how many were Ready, the time as a lower bound); the bound keeps `npm run bench` finite
@@ -59,6 +60,7 @@ const { values } = parseArgs({
     // EngineBundle runs a prebuilt bundle of trellis-engine.ts (e.g. of another commit, for an
     // A/B pair run close together) instead of building one from this tree.
     'engine-bundle': { type: 'string' },
+    'trellis-workers': { type: 'string' },
     // Note adds a line to the result's notes (e.g. how the runs of a campaign were scheduled).
     note: { type: 'string', multiple: true },
     // Opt-in memory diagnostics of the Trellis engine (see the header).
@@ -239,9 +241,14 @@ async function startTrellis(cp: RealControlPlane, client: KubeClient): Promise<R
     ...(snapshotFile === undefined ? [] : ['--heap-snapshot', snapshotFile]),
   ];
   const nodeFlags = values['cpu-profile'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(values['cpu-profile'])}`];
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, ...args, '--kubeconfig', cp.kubeconfigPath, ...diagnostics], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const workers = values['trellis-workers'] === undefined ? [] : ['--workers', values['trellis-workers']];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeFlags, ...args, '--kubeconfig', cp.kubeconfigPath, ...workers, ...diagnostics],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let snapshotWritten: (() => void) | undefined;
   const errLines: string[] = [];
   child.stderr?.setEncoding('utf8');
@@ -599,7 +606,10 @@ rec.note(
 );
 rec.note(
   `Crossplane runs with its defaults (--max-concurrent-reconciles=100, poll 1 m, realtime compositions on, no client-side rate limit in controller-runtime v0.23); ` +
-    'its CPU and memory are core plus function-patch-and-transform. Trellis runs with its defaults (4 workers per controller, built-in functions in-process, poll 60 s).',
+    'its CPU and memory are core plus function-patch-and-transform. ' +
+    (values['trellis-workers'] === undefined
+      ? 'Trellis runs with its defaults (4 workers per controller, built-in functions in-process, poll 60 s).'
+      : `Trellis runs with ${values['trellis-workers']} workers per controller (--trellis-workers; default 4), built-in functions in-process, poll 60 s.`),
 );
 for (const n of values.note ?? []) rec.note(n);
 rec.note(`Steady state: after ${settleSeconds} s of settling, ${steadySeconds} s with nothing changing (at least two poll intervals).`);

@@ -22,6 +22,15 @@ describe('duplicate keys in JSON bodies', () => {
     });
   }
 
+  it('counts keys of values nested 20,000 deep without recursion (a deep body is a 400 elsewhere, not a stack overflow here)', () => {
+    const depth = 20_000;
+    const text = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const value = JSON.parse(text) as unknown;
+    expect(hasDuplicateKeys(text, value)).toBe(false);
+    const dup = `{"b":0,"b":1,"a":${text}}`;
+    expect(hasDuplicateKeys(dup, JSON.parse(dup))).toBe(true);
+  });
+
   it('agrees with the full scan on random documents', () => {
     let seed = 7;
     const rnd = (n: number): number => {

@@ -161,16 +161,22 @@ function escaped(text: string, j: number): boolean {
   return (j - 1 - k) % 2 === 1;
 }
 
-function countValueKeys(v: unknown): number {
-  if (typeof v !== 'object' || v === null) return 0;
+/** CountValueKeys counts the keys of every object in a parsed value (iteratively: bodies may nest deeply). */
+function countValueKeys(value: unknown): number {
   let n = 0;
-  if (Array.isArray(v)) {
-    for (const item of v) n += countValueKeys(item);
-    return n;
-  }
-  for (const k in v) {
-    if (!Object.hasOwn(v, k)) continue;
-    n += 1 + countValueKeys((v as Record<string, unknown>)[k]);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+      continue;
+    }
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      n++;
+      stack.push((v as Record<string, unknown>)[k]);
+    }
   }
   return n;
 }
