@@ -70,7 +70,9 @@ export async function loadKubeConfig(opts: TransportOptions): Promise<LoadedKube
   const kc = given ?? new KubeConfig();
   const source = text?.source ?? opts.kubeconfigPath ?? (given !== undefined ? 'the given KubeConfig' : 'the default kubeconfig');
   try {
-    if (text !== undefined) kc.loadFromString(text.text);
+    // A file goes through loadFromFile, which resolves the file's relative paths from its directory.
+    if (text?.dir !== undefined) kc.loadFromFile(text.source);
+    else if (text !== undefined) kc.loadFromString(text.text);
     else if (given === undefined) kc.loadFromDefault();
     if (opts.context !== undefined) kc.setCurrentContext(opts.context);
   } catch (err) {
