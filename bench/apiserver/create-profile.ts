@@ -1,5 +1,5 @@
 // Profiles the embedded API server's create path over HTTPS, as bench/apiserver/run.ts drives it:
-//   node --conditions=@trellis/source --import tsx bench/apiserver/create-profile.ts [--creates 30000] [--concurrency 32] [--out DIR]
+//   node --conditions=@trellis/source --import tsx bench/apiserver/create-profile.ts [--creates 30000] [--concurrency 32] [--warmup 3000] [--out DIR]
 // Starts a server with --cpu-prof (profile written into DIR, default a temporary directory, when it
 // stops), creates ConfigMaps with 32 in flight and prints throughput and server CPU per create.
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -49,7 +49,7 @@ const drive = async (count: number, prefix: string): Promise<number> => {
   );
   return (performance.now() - t0) / 1000;
 };
-await drive(1000, 'warm');
+await drive(Number(arg('--warmup', '3000')), 'warm');
 const c0 = cpuMs();
 const seconds = await drive(CREATES, 'c');
 const cpu = cpuMs() - c0;

@@ -115,7 +115,12 @@ export class WalWriter {
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (let first = true; this.queue.length > 0; first = false) {
+      // Each batch after the first also starts at the end of an event-loop turn: the appends of
+      // every request read while the previous batch synced join it. Under load that is many
+      // writes per fdatasync (which costs ~0.25 ms of CPU here) instead of one or two; a lone
+      // writer waits for nothing, since the turn ends as soon as its request is handled.
+      if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
       const batch: Buffer[] = [];
       let maxRv = this.durable;
       let rotate: Extract<QueueItem, { kind: 'rotate' }> | undefined;
