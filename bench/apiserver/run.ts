@@ -131,7 +131,10 @@ async function benchTarget(t: Target): Promise<Record<string, unknown>> {
   out.warmup = { creates: warmed.ops, perSecond: warmed.perSecond, kinds: [...WARMUP_KINDS].join(',') };
   if (WARMUP_KINDS.has('update'))
     await run(WARMUP, CONCURRENCY, async (i) => {
-      const r = await c.request(`${base}/warm-${i}`, { method: 'PUT', body: { ...cm(`warm-${i}`, i), data: { index: String(i), w: 'u' } } });
+      const r = await c.request(`${base}/warm-${i}`, {
+        method: 'PUT',
+        body: { ...cm(`warm-${i}`, i), data: { index: String(i), w: 'u' } },
+      });
       must(r.status, 200, 'warm-up update', r.text);
     });
   if (WARMUP_KINDS.has('get'))
@@ -250,6 +253,14 @@ async function benchTarget(t: Target): Promise<Record<string, unknown>> {
     )
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   out.metricsCountedCreates = posts;
+  // The embedded server's group commit: writes per fdatasync over the whole run.
+  const counter = (name: string): number | undefined => {
+    const l = metrics.text.split('\n').find((x) => x.startsWith(`${name} `));
+    return l === undefined ? undefined : Number(l.slice(name.length + 1));
+  };
+  const syncs = counter('trellis_storage_wal_syncs_total');
+  const frames = counter('trellis_storage_wal_frames_total');
+  if (syncs !== undefined && frames !== undefined && syncs > 0) out.walWritesPerSync = round(frames / syncs);
   c.close();
   if (t.restart !== undefined) out.restartMs = await t.restart();
   return out;

@@ -88,6 +88,15 @@ describe('durability of the embedded API server', () => {
     });
     expect(after.status).toBe(201);
     expect(Number(sub(after, 'metadata').resourceVersion)).toBeGreaterThan(maxAcked);
+    // /metrics counts the restarted server's one create and the WAL batch that made it durable.
+    const metrics = (await c2.request('/metrics')).text;
+    const sample = (name: string, ...labels: string[]): number | undefined => {
+      const l = metrics.split('\n').find((x) => x.startsWith(name) && labels.every((lab) => x.includes(lab)));
+      return l === undefined ? undefined : Number(l.slice(l.lastIndexOf(' ') + 1));
+    };
+    expect(sample('apiserver_request_total{', 'verb="POST"', 'resource="configmaps"', 'code="201"')).toBe(1);
+    expect(sample('trellis_storage_wal_syncs_total ')).toBeGreaterThanOrEqual(1);
+    expect(sample('trellis_storage_wal_frames_total ')).toBeGreaterThanOrEqual(sample('trellis_storage_wal_syncs_total ') ?? Infinity);
     c2.close();
     await second.remove();
   });

@@ -134,6 +134,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         type: 'gauge',
         samples: [{ labels: {}, value: s.durableRv }],
       },
+      {
+        name: 'trellis_storage_wal_syncs_total',
+        help: 'Batches written to the write-ahead log, each made durable with one fdatasync unless fsync is off (group commit).',
+        type: 'counter',
+        samples: [{ labels: {}, value: s.walStats.syncs }],
+      },
+      {
+        name: 'trellis_storage_wal_frames_total',
+        help: 'Records written to the write-ahead log; divided by trellis_storage_wal_syncs_total, the writes per fdatasync.',
+        type: 'counter',
+        samples: [{ labels: {}, value: s.walStats.frames }],
+      },
     ]);
     let port = opts.port ?? 6443;
     let ready = false;

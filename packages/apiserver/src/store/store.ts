@@ -111,6 +111,11 @@ export class Store {
     return this.wal.durableRv;
   }
 
+  /** WalStats counts the WAL's batches (one fdatasync each) and the frames written in them since start. */
+  get walStats(): { syncs: number; frames: number } {
+    return { syncs: this.wal.syncs, frames: this.wal.frames };
+  }
+
   /** StartRv is the resourceVersion the store had when it was opened (history starts after it). */
   get openedAtRv(): number {
     return this.startRv;

@@ -37,6 +37,9 @@ export class WalWriter {
   private durable = 0;
   /** BytesWritten counts the bytes appended to the current segment. */
   segmentBytes = 0;
+  /** Syncs and frames count the batches written (one writev and, with fsync on, one fdatasync each) and the frames in them. */
+  syncs = 0;
+  frames = 0;
   private drainWaiters: Array<() => void> = [];
 
   private constructor(fh: FileHandle, opts: WalWriterOptions, durableRv: number) {
@@ -141,6 +144,8 @@ export class WalWriter {
         // sync goes to the thread pool: one thread hop per batch instead of two.
         writeAllSync(this.fh.fd, batch);
         if (this.fsync) await this.fh.datasync();
+        this.syncs++;
+        this.frames += batch.length;
       }
       if (rotate !== undefined) {
         if (batch.length === 0 && this.fsync) await this.fh.datasync();
