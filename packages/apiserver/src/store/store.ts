@@ -111,7 +111,7 @@ export class Store {
     return this.wal.durableRv;
   }
 
-  /** WalStats counts the WAL's batches (one fdatasync each) and the frames written in them since start. */
+  /** WalStats counts the WAL's batches (one fdatasync each unless fsync is off) and the frames in them since start. */
   get walStats(): { syncs: number; frames: number } {
     return { syncs: this.wal.syncs, frames: this.wal.frames };
   }
