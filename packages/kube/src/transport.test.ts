@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadKubeConfig } from './transport.ts';
 
 describe('loading kubeconfigs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'trellis-transport-unit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const kubeconfig = (user: string): string => {
     const p = join(dir, `kc-${Math.random()}.yaml`);
     writeFileSync(
