@@ -197,6 +197,36 @@ describe('decideApply', () => {
   });
 });
 
+describe('decideApply: finalizers are a set', () => {
+  const F = 'composite.apiextensions.crossplane.io';
+  const desired: KubeObject = { apiVersion: 'ex.org/v1', kind: 'XR', metadata: { name: 'x', finalizers: [F] }, spec: { a: 1 } };
+  const fields = { 'f:metadata': { 'f:finalizers': { [`v:"${F}"`]: {} } }, 'f:spec': { 'f:a': {} } };
+  const observed = (finalizers: string[]): KubeObject => ({
+    ...desired,
+    metadata: { name: 'x', finalizers, managedFields: [{ manager: 'm', operation: 'Apply', fieldsV1: fields }] },
+  });
+  const cases: Record<string, Case> = {
+    OthersFinalizers: {
+      reason: 'finalizers other writers added beside ours do not cause a write',
+      desired,
+      observed: observed(['in-use.example.org', F, 'foregroundDeletion']),
+      want: { apply: false, reason: 'UpToDate' },
+    },
+    OursRemoved: {
+      reason: 'our finalizer removed by someone else is applied again',
+      desired,
+      observed: observed(['in-use.example.org']),
+      want: { apply: true, reason: 'Drift' },
+    },
+  };
+  describe.each(Object.entries(cases))('%s', (_name, tc) => {
+    it(tc.reason, () => {
+      const got = decideApply(tc.desired, tc.observed, { fieldManager: 'm' });
+      expect({ apply: got.apply, reason: got.reason }).toEqual(tc.want);
+    });
+  });
+});
+
 describe('composedFieldManager', () => {
   it('hashes name and GroupKind like upstream', () => {
     // sha256("my-xr" + "XPostgreSQLInstance.example.org")

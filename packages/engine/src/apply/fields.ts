@@ -102,7 +102,8 @@ export function appliedEntry(managedFields: unknown, manager: string, subresourc
  * compared key by key (observed may hold more keys: defaults, other managers); arrays must have the
  * same length and each element must be a subset of the observed element (servers default fields
  * inside list items, e.g. a container's `imagePullPolicy`). Numbers compare by value. A
- * `conditions` list is matched by condition type (a list-map other managers share).
+ * `conditions` list is matched by condition type (a list-map other managers share); a
+ * `finalizers` list is a set (each desired finalizer must be present).
  */
 export function isSubset(desired: unknown, observed: unknown, key?: string): boolean {
   if (Array.isArray(desired)) {
@@ -115,6 +116,10 @@ export function isSubset(desired: unknown, observed: unknown, key?: string): boo
           observed.find((o) => isPlainObject(o) && o.type === (d as { type: string }).type),
         ),
       );
+    }
+    if (key === 'finalizers') {
+      // Finalizers are a set other writers share: each desired one must be there.
+      return desired.every((d) => observed.includes(d));
     }
     if (observed.length !== desired.length) return false;
     return desired.every((d, i) => isSubset(d, observed[i]));

@@ -65,18 +65,23 @@ function setup(c: Composer): Env {
   return { kube, rec: reconcilerFor(kube, c), xr: () => kube.peek({ ...XR, namespace: 'ns', name: 'b' }) as KubeObject };
 }
 
-/** ReconcilerFor makes a reconciler with no memory of earlier runs (a restarted engine). */
-function reconcilerFor(kube: FakeKube, c: Composer): CompositeReconciler {
+/**
+ * ReconcilerFor makes a reconciler with no memory of earlier runs (a restarted engine); `xrCache`
+ * replaces its XR cache (a cache lagging behind the server).
+ */
+function reconcilerFor(kube: FakeKube, c: Composer, xrCache?: (key: string) => KubeObject | undefined): CompositeReconciler {
   return new CompositeReconciler({
     client: kube,
     xrType: XR,
     schema: 'Modern',
     definition: () => ({}),
     cache: {
-      xr: (key) => {
-        const [namespace, name] = key.split('/');
-        return kube.peek({ ...XR, namespace: namespace ?? '', name: name ?? '' });
-      },
+      xr:
+        xrCache ??
+        ((key) => {
+          const [namespace, name] = key.split('/');
+          return kube.peek({ ...XR, namespace: namespace ?? '', name: name ?? '' });
+        }),
       compositions: () => kube.objects({ apiVersion: 'apiextensions.crossplane.io/v1', kind: 'Composition' }),
       revisions: () => kube.objects({ apiVersion: 'apiextensions.crossplane.io/v1', kind: 'CompositionRevision' }),
     },
@@ -179,6 +184,80 @@ describe('CompositeReconciler', () => {
     await env.rec.reconcile('ns/b');
     expect(env.kube.peek({ ...XR, namespace: 'ns', name: 'b' })).toBeUndefined();
     expect(twoResources.calls.length).toBe(3);
+  });
+});
+
+describe('CompositeReconciler configuration (finalizer, selection, label)', () => {
+  const one = composer((input) => ({ resources: [{ name: 'a', resource: configMap(input.xr, 'a', {}), ready: true }] }));
+  const applyEntry = (xr: KubeObject) =>
+    (xr.metadata.managedFields as { manager: string; operation: string; subresource?: string; fieldsV1: Record<string, unknown> }[]).find(
+      (e) => e.manager === 'apiextensions.crossplane.io/composite' && e.operation === 'Apply' && e.subresource === undefined,
+    );
+
+  it('writes the configuration with the inventory: one write to a new XR before its resources are created', async () => {
+    const env = setup(one);
+    await env.rec.reconcile('ns/b');
+    expect(env.kube.calls.get('patch') ?? 0).toBe(0);
+    expect(env.kube.calls.get('apply')).toBe(2); // the XR's inventory and configuration, then the ConfigMap
+    const xr = env.xr();
+    expect(xr.metadata.finalizers).toEqual(['composite.apiextensions.crossplane.io']);
+    expect(xr.metadata.labels?.['crossplane.io/composite']).toBe('b');
+    expect(xr.spec).toMatchObject({ crossplane: { compositionRef: { name: 'c' }, compositionRevisionRef: { name: 'c-1111111' } } });
+    expect(applyEntry(xr)?.fieldsV1).toMatchObject({
+      'f:metadata': { 'f:finalizers': { 'v:"composite.apiextensions.crossplane.io"': {} } },
+    });
+  });
+
+  it('keeps applying what it owns, so a later inventory change removes none of it', async () => {
+    let two = false;
+    const c = composer((input) => ({
+      resources: [
+        { name: 'a', resource: configMap(input.xr, 'a', {}), ready: true },
+        ...(two ? [{ name: 'b', resource: configMap(input.xr, 'b', {}), ready: true }] : []),
+      ],
+    }));
+    const env = setup(c);
+    await env.rec.reconcile('ns/b');
+    two = true;
+    env.kube.resetCalls();
+    await env.rec.reconcile('ns/b');
+    const xr = env.xr();
+    expect(env.kube.calls.get('patch') ?? 0).toBe(0);
+    const owned = applyEntry(xr)?.fieldsV1 as Record<string, Record<string, unknown>>;
+    expect(owned['f:metadata']).toMatchObject({ 'f:finalizers': {}, 'f:labels': { 'f:crossplane.io/composite': {} } });
+    expect(owned['f:spec']).toMatchObject({
+      'f:crossplane': { 'f:compositionRef': {}, 'f:compositionRevisionRef': {}, 'f:resourceRefs': {} },
+    });
+  });
+
+  it('leaves selection fields set by others to them (not carried by its apply)', async () => {
+    const env = setup(one);
+    env.kube.put({ ...XR, metadata: { name: 'b', namespace: 'ns' }, spec: { size: 1, crossplane: { compositionRef: { name: 'c' } } } });
+    await env.rec.reconcile('ns/b');
+    const owned = applyEntry(env.xr())?.fieldsV1 as Record<string, Record<string, unknown>>;
+    expect(owned['f:spec']?.['f:crossplane']).not.toHaveProperty('f:compositionRef');
+    expect(owned['f:spec']?.['f:crossplane']).toHaveProperty('f:compositionRevisionRef');
+  });
+
+  it('patches the selection on its own when composing fails before the inventory is written', async () => {
+    const failing = composer(() => ({ fatal: new Error('function said no') }));
+    const env = setup(failing);
+    await expect(env.rec.reconcile('ns/b')).rejects.toThrow(/function said no/);
+    const xr = env.xr();
+    expect(env.kube.calls.get('patch')).toBe(1);
+    expect(xr.metadata.finalizers).toEqual(['composite.apiextensions.crossplane.io']);
+    expect(xr.spec).toMatchObject({ crossplane: { compositionRef: { name: 'c' }, compositionRevisionRef: { name: 'c-1111111' } } });
+    expect(cond(xr, 'Synced')).toMatchObject({ status: 'False' });
+  });
+
+  it('does not force a configuration chosen from a stale XR over a newer one', async () => {
+    const env = setup(one);
+    const stale = structuredClone(env.xr());
+    // Someone writes the XR after the controller read it: the configuration apply must conflict.
+    await env.kube.patch({ ...XR, namespace: 'ns', name: 'b' }, { type: 'merge', patch: { spec: { size: 2 } } });
+    const rec = reconcilerFor(env.kube, one, () => stale);
+    await expect(rec.reconcile('ns/b')).rejects.toSatisfy((err: unknown) => hasCode(err, 'KUBE_CONFLICT'));
+    expect(env.kube.peek({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'b-a' })).toBeUndefined();
   });
 });
 

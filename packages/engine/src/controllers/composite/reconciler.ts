@@ -14,7 +14,7 @@ import {
 } from '@trellis/sdk';
 import { applyComposed, deleteComposed } from '../../apply/applier.ts';
 import { decideApply, type LastApplied } from '../../apply/decide.ts';
-import { isPlainObject } from '../../apply/fields.ts';
+import { appliedEntry, isPlainObject } from '../../apply/fields.ts';
 import { DependenciesAnnotation, decodeDependencies, encodeDependencies, planGarbage } from '../../apply/inventory.ts';
 import { composedFieldManager, FieldOwner } from '../../apply/managers.ts';
 import { type Dependencies, planApply, planDeletion } from '../../apply/order.ts';
@@ -210,9 +210,13 @@ export class CompositeReconciler {
     const key = keyOf(xr);
     const circuit = this.o.circuit?.state(key) ?? { open: false };
     let current = xr;
+    // Pending is the configuration prepare chose but did not write yet: it rides on the inventory
+    // apply, or is patched on its own when the reconcile fails before that.
+    let pending: PendingConfiguration | undefined;
     try {
       const prepared = await this.prepare(current, signal);
       current = prepared.xr;
+      pending = prepared.pending;
       const revision = prepared.revision;
       const observation = await this.observe(current, signal);
       const out = await this.o.composer.compose({
@@ -222,11 +226,16 @@ export class CompositeReconciler {
         ...(signal === undefined ? {} : { signal }),
       });
       this.recordResults(current, out);
-      if (out.fatal !== undefined) return await this.composeFailed(current, out, circuit, log);
+      if (out.fatal !== undefined) {
+        current = await this.flushPending(xr, pending, log, signal);
+        pending = undefined;
+        return await this.composeFailed(current, out, circuit, log);
+      }
       const desired = await this.validateDesired(current, out.resources, signal);
       const plan = this.plan(desired, observation, out.dependencies);
       await this.collectGarbage(current, observation, plan.desiredNames, out.dependencies, signal);
-      current = await this.persistInventory(current, desired, observation, plan.desiredNames, out.dependencies, signal);
+      current = await this.persistInventory(current, desired, observation, plan.desiredNames, out.dependencies, pending, signal);
+      pending = undefined;
       const applied = await this.applyWaves(current, desired, observation, plan, signal);
       const published = await this.publish(current, out, signal);
       const statusInput: XrStatusInput = {
@@ -244,6 +253,7 @@ export class CompositeReconciler {
       return this.requeue(current, out);
     } catch (err) {
       if (err instanceof ReportedError || hasCode(err, 'KUBE_CONFLICT')) throw err;
+      if (pending !== undefined) current = await this.flushPending(xr, pending, log, signal);
       const message = formatError(err);
       log.debug('Cannot reconcile composite resource', { error: err });
       const reason = err instanceof StepError && typeof err.details?.reason === 'string' ? err.details.reason : Reason.Compose;
@@ -280,14 +290,18 @@ export class CompositeReconciler {
   }
 
   /**
-   * Prepare readies the XR for composing and persists what changed in one patch (upstream makes
-   * one update per step): the finalizer, the selected Composition (enforced, default or by
-   * label; never re-selected once set), the default revision selector, the revision the update
-   * policy selects, the `crossplane.io/composite` label and, for legacy XRs, the connection
-   * secret location. A selection is persisted even when the revision cannot be used yet, so a
-   * label selection is never redone. Selection itself is the pure chain in `select/`.
+   * Prepare readies the XR for composing (upstream makes one update per step): the finalizer, the
+   * selected Composition (enforced, default or by label; never re-selected once set), the default
+   * revision selector, the revision the update policy selects, the `crossplane.io/composite` label
+   * and, for legacy XRs, the connection secret location. When the reconcile goes on to compose,
+   * what changed is returned as `pending` (with the XR as it will be) and written with the
+   * inventory, before any composed resource is created; when it stops here, it is patched now, so
+   * a label selection is never redone. Selection itself is the pure chain in `select/`.
    */
-  private async prepare(xr: KubeObject, signal?: AbortSignal): Promise<{ xr: KubeObject; revision: KubeObject }> {
+  private async prepare(
+    xr: KubeObject,
+    signal?: AbortSignal,
+  ): Promise<{ xr: KubeObject; revision: KubeObject; pending: PendingConfiguration | undefined }> {
     const patch: Record<string, unknown> = {};
     const events: { reason: string; message: string }[] = [];
     if (!hasFinalizer(xr, CompositeFinalizer)) patch.metadata = { finalizers: [...(xr.metadata.finalizers ?? []), CompositeFinalizer] };
@@ -319,11 +333,36 @@ export class CompositeReconciler {
     const changed = changedSelection(before, fields);
     if (Object.keys(changed).length > 0) mergeInto(patch, nest(this.o.schema, changed));
     if (revision !== undefined) mergeInto(patch, this.configuration(xr, revision));
-    const current = Object.keys(patch).length === 0 ? xr : await this.patchXr(xr, patch, signal, 'cannot configure composite resource');
+    const proceed = failure === undefined && revision !== undefined;
+    const changes = Object.keys(patch).length > 0;
+    const pending = proceed && changes ? { patch, observed: xr } : undefined;
+    let current = xr;
+    if (pending !== undefined) current = withPatch(xr, patch);
+    else if (changes) current = await this.patchXr(xr, patch, signal, 'cannot configure composite resource');
     for (const e of events) this.record(xr, 'Normal', e.reason, e.message);
     if (failure !== undefined || revision === undefined)
       throw selectionError(failure ?? new TrellisError('ENGINE_SELECT_NO_REVISION', 'no revision'));
-    return { xr: current, revision };
+    return { xr: current, revision, pending };
+  }
+
+  /**
+   * FlushPending patches the configuration prepare chose when the reconcile fails before the
+   * inventory write that would have carried it (a selection is never redone). A failure to patch
+   * is logged: the reconcile's own error is the one reported.
+   */
+  private async flushPending(
+    xr: KubeObject,
+    pending: PendingConfiguration | undefined,
+    log: Logger,
+    signal?: AbortSignal,
+  ): Promise<KubeObject> {
+    if (pending === undefined) return xr;
+    try {
+      return await this.patchXr(pending.observed, pending.patch, signal, 'cannot configure composite resource');
+    } catch (err) {
+      log.debug('Cannot configure composite resource', { error: err });
+      return xr;
+    }
   }
 
   /**
@@ -466,6 +505,7 @@ export class CompositeReconciler {
     observation: Observation,
     desiredNames: ReadonlySet<string>,
     deps: Dependencies,
+    pending: PendingConfiguration | undefined,
     signal?: AbortSignal,
   ): Promise<KubeObject> {
     const namespaced = xr.metadata.namespace !== undefined;
@@ -486,16 +526,25 @@ export class CompositeReconciler {
     if (xr.metadata.namespace !== undefined) metadata.namespace = xr.metadata.namespace;
     if (encoded !== undefined) metadata.annotations = { [DependenciesAnnotation]: encoded };
     const body: KubeObject = { apiVersion: xr.apiVersion, kind: xr.kind, metadata, ...nest(this.o.schema, { resourceRefs: sorted }) };
-    const d = decideApply(body, xr, {
+    const configuration = configurationToApply(xr, pending?.patch, this.o.schema);
+    if (configuration.finalizers !== undefined) metadata.finalizers = configuration.finalizers;
+    if (configuration.labels !== undefined) metadata.labels = configuration.labels;
+    mergeInto(body, nest(this.o.schema, configuration.fields));
+    const observed = pending?.observed ?? xr;
+    const d = decideApply(body, observed, {
       fieldManager: FieldOwner.Composite,
       lastApplied: this.applied.get(keyOf(xr))?.get(InventoryApplied),
     });
-    if (!d.apply) {
+    if (!d.apply && pending === undefined) {
       this.skipped(xr.kind, 'inventory');
       return xr;
     }
+    // A configuration change is applied only over the XR it was chosen from (force would
+    // otherwise overwrite a selection someone made in between).
+    const rv = observed.metadata.resourceVersion;
+    const send = pending === undefined || rv === undefined ? d.body : { ...d.body, metadata: { ...d.body.metadata, resourceVersion: rv } };
     try {
-      const updated = await this.o.client.apply<KubeObject>(d.body, {
+      const updated = await this.o.client.apply<KubeObject>(send, {
         fieldManager: FieldOwner.Composite,
         force: true,
         ...(signal === undefined ? {} : { signal }),
@@ -758,6 +807,71 @@ function selectionError(err: unknown): StepError {
   if (hasCode(err, SelectErrorCode.Incompatible)) return stepError(`cannot configure composite resource: ${msg}`, Reason.Compose);
   if (hasCode(err, SelectErrorCode.InvalidPipeline)) return stepError(msg, Reason.Compose);
   return stepError(`cannot fetch Composition: ${msg}`, Reason.Compose);
+}
+
+/** A PendingConfiguration is the merge patch prepare chose and the XR it was chosen from. */
+interface PendingConfiguration {
+  patch: Record<string, unknown>;
+  observed: KubeObject;
+}
+
+/** WithPatch returns the XR as a merge patch (no nulls) would leave it. */
+function withPatch(xr: KubeObject, patch: Record<string, unknown>): KubeObject {
+  const out = structuredClone(xr) as unknown as Record<string, unknown>;
+  mergeInto(out, patch);
+  return out as unknown as KubeObject;
+}
+
+/** The configuration fields the inventory apply may carry, by path under `spec` (or `spec.crossplane`). */
+const CONFIGURATION_FIELDS = [
+  'compositionRef',
+  'compositionRevisionSelector',
+  'compositionRevisionRef',
+  'writeConnectionSecretToRef',
+] as const;
+
+/**
+ * ConfigurationToApply returns the configuration fields the XR controller's inventory apply
+ * carries: those prepare is setting now (`patch`) and those an earlier inventory apply set (its
+ * managedFields entry owns them: an apply that left them out would remove them), with the XR's
+ * values. Fields set by others (a claim, a user, upstream's updates) are left to their owners.
+ */
+function configurationToApply(
+  xr: KubeObject,
+  patch: Record<string, unknown> | undefined,
+  schema: XrSchema,
+): { finalizers?: string[]; labels?: Record<string, string>; fields: Record<string, unknown> } {
+  const owned = appliedEntry(xr.metadata.managedFields, FieldOwner.Composite)?.fieldsV1;
+  const pm = isPlainObject(patch?.metadata) ? patch.metadata : {};
+  const out: { finalizers?: string[]; labels?: Record<string, string>; fields: Record<string, unknown> } = { fields: {} };
+  if (pm.finalizers !== undefined || ownsPath(owned, ['metadata', 'finalizers', `v:${JSON.stringify(CompositeFinalizer)}`])) {
+    if (hasFinalizer(xr, CompositeFinalizer)) out.finalizers = [CompositeFinalizer];
+  }
+  const label = xr.metadata.labels?.[XrLabel.Composite];
+  const labelPatched = isPlainObject(pm.labels) && pm.labels[XrLabel.Composite] !== undefined;
+  if (label !== undefined && (labelPatched || ownsPath(owned, ['metadata', 'labels', XrLabel.Composite]))) {
+    out.labels = { [XrLabel.Composite]: label };
+  }
+  const prefix = schema === 'Legacy' ? ['spec'] : ['spec', 'crossplane'];
+  const spec = isPlainObject(xr.spec) ? xr.spec : {};
+  const src = schema === 'Legacy' ? spec : isPlainObject(spec.crossplane) ? spec.crossplane : {};
+  const ps = isPlainObject(patch?.spec) ? patch.spec : {};
+  const patched = schema === 'Legacy' ? ps : isPlainObject(ps.crossplane) ? ps.crossplane : {};
+  for (const f of CONFIGURATION_FIELDS) {
+    if (src[f] === undefined) continue;
+    if (patched[f] !== undefined || ownsPath(owned, [...prefix, f])) out.fields[f] = structuredClone(src[f]);
+  }
+  return out;
+}
+
+/** OwnsPath reports whether a managedFields set holds `path` (map keys; a last `v:` segment is a set member). */
+function ownsPath(fieldsV1: unknown, path: readonly string[]): boolean {
+  let node = fieldsV1;
+  for (const seg of path) {
+    if (!isPlainObject(node)) return false;
+    node = node[seg.startsWith('v:') ? seg : `f:${seg}`];
+  }
+  return node !== undefined;
 }
 
 /** MergeInto merges plain objects recursively (arrays and scalars replace). */

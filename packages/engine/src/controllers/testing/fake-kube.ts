@@ -167,6 +167,8 @@ export function newFakeKube(opts: { clusterScoped?: readonly string[] } = {}): F
       const k = keyOf(refOfObj(obj));
       const existing = store.get(k);
       if (existing === undefined && o.subresource !== undefined) throw notFound(refOfObj(obj));
+      const precondition = obj.metadata.resourceVersion;
+      if (precondition !== undefined && precondition !== existing?.metadata.resourceVersion) throw conflict(refOfObj(obj));
       const base: KubeObject =
         existing === undefined ? { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { ...clone(obj.metadata) } } : clone(existing);
       if (existing === undefined) {
@@ -270,6 +272,11 @@ function applyMerge(target: unknown, body: unknown): unknown {
       out[k] = [...existing.filter((e) => !(v as { uid?: string }[]).some((n) => n.uid === e.uid)), ...v];
       continue;
     }
+    if (k === 'finalizers' && Array.isArray(v) && Array.isArray(out[k])) {
+      // A set (listType=set): an apply adds its members to the others'.
+      out[k] = [...new Set([...(out[k] as unknown[]), ...v])];
+      continue;
+    }
     out[k] = applyMerge(out[k], v);
   }
   return out;
@@ -293,6 +300,12 @@ function toFieldsV1(obj: Record<string, unknown>): Record<string, unknown> {
       cur[k] ??= {};
       cur = cur[k] as Record<string, unknown>;
     }
+  }
+  // metadata.finalizers is a set: the server records each member (`v:"<finalizer>"`).
+  const finalizers = isPlainObject(obj.metadata) ? obj.metadata.finalizers : undefined;
+  const meta = out['f:metadata'] as Record<string, unknown> | undefined;
+  if (Array.isArray(finalizers) && meta !== undefined) {
+    meta['f:finalizers'] = Object.fromEntries(finalizers.map((f) => [`v:${JSON.stringify(f)}`, {}]));
   }
   return out;
 }
