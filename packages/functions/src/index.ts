@@ -35,6 +35,7 @@ export type {
   State,
   Target,
 } from './protocol/types.ts';
+export { copyTag, lazyTagMeta } from './protocol/types.ts';
 export type { BuiltinKind, FunctionRef, RegistryOptions } from './registry.ts';
 export { BuiltinKinds, builtinKindOf, FunctionRegistry, Memoized, requestHash } from './registry.ts';
 export * from './remote/index.ts';

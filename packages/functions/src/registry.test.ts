@@ -2,7 +2,7 @@ import { hasCode } from '@trellis/sdk';
 import { describe, expect, it } from 'vitest';
 import { AutoReady } from './auto-ready/function.ts';
 import { PatchAndTransform } from './patch-and-transform/function.ts';
-import type { CompositionFunction, JsonObject, RunFunctionRequest } from './protocol/types.ts';
+import { type CompositionFunction, type JsonObject, lazyTagMeta, type RunFunctionRequest } from './protocol/types.ts';
 import { builtinKindOf, FunctionRegistry, Memoized, requestHash } from './registry.ts';
 import { RemoteFunction } from './remote/client.ts';
 
@@ -85,6 +85,29 @@ describe('Memoized', () => {
     await m.run(req(3, 'x'));
     await m.run(req(1, 'x'));
     expect(calls).toBe(4);
+  });
+
+  it('computes no lazy tag itself: neither a miss nor a hit reads it, and each response reads its own request', async () => {
+    const m = new Memoized(new PatchAndTransform(), 4);
+    expect(m.pure).toBe(true);
+    const computed: string[] = [];
+    const req = (tag: string): RunFunctionRequest => ({
+      meta: lazyTagMeta(() => {
+        computed.push(tag);
+        return tag;
+      }, []),
+      observed: { composite: { resource: { apiVersion: 'example.org/v1', kind: 'XR', metadata: { name: 'x' } } } },
+      input: { apiVersion: 'pt.fn.crossplane.io/v1beta1', kind: 'Resources', resources: [] },
+    });
+    const miss = await m.run(req('t1'));
+    const hit = await m.run(req('t2'));
+    expect(computed).toEqual([]);
+    expect(hit.meta?.ttlSeconds).toBe(60);
+    expect(hit.meta?.tag).toBe('t2');
+    expect(miss.meta?.tag).toBe('t1');
+    expect(computed).toEqual(['t2', 't1']);
+    expect(miss.meta?.tag).toBe('t1');
+    expect(computed).toHaveLength(2); // computed once, then kept
   });
 
   it('hashes requests independently of key order and tag', () => {

@@ -13,7 +13,15 @@ import { EnvironmentConfigs } from './environment-configs/function.ts';
 import { FnErrorCode } from './errors.ts';
 import { GoTemplating } from './go-templating/function.ts';
 import { PatchAndTransform, type PatchAndTransformOptions } from './patch-and-transform/function.ts';
-import type { CompositionFunction, RunFunctionRequest, RunFunctionResponse, RunOptions } from './protocol/types.ts';
+import {
+  type CompositionFunction,
+  copyTag,
+  type RequestMeta,
+  type ResponseMeta,
+  type RunFunctionRequest,
+  type RunFunctionResponse,
+  type RunOptions,
+} from './protocol/types.ts';
 import { RemoteFunction, type RemoteFunctionOptions } from './remote/client.ts';
 import { Sequencer } from './sequencer/function.ts';
 
@@ -213,6 +221,11 @@ export class Memoized implements CompositionFunction {
     this.max = max;
   }
 
+  /** Pure is the wrapped function's: the memo itself never changes a request. */
+  get pure(): boolean {
+    return this.inner.pure === true;
+  }
+
   async run(req: RunFunctionRequest, opts?: RunOptions): Promise<RunFunctionResponse> {
     const key = requestHash(req);
     const hit = this.cache.get(key);
@@ -220,11 +233,11 @@ export class Memoized implements CompositionFunction {
       this.hits++;
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return withTag(deepClone(hit), req.meta?.tag);
+      return withTagOf(deepClone(hit), req.meta);
     }
     this.misses++;
     const rsp = await this.inner.run(req, opts);
-    this.cache.set(key, deepClone(rsp));
+    this.cache.set(key, withoutTag(rsp));
     if (this.cache.size > this.max) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
@@ -233,11 +246,21 @@ export class Memoized implements CompositionFunction {
   }
 }
 
-function withTag(rsp: RunFunctionResponse, tag: string | undefined): RunFunctionResponse {
-  if (tag === undefined) {
-    if (rsp.meta !== undefined) delete rsp.meta.tag;
-    return rsp;
-  }
-  rsp.meta = { ...(rsp.meta ?? {}), tag };
+/** WithoutTag copies a response for the memo, without its tag (each hit gets its request's; a lazy one stays uncomputed). */
+function withoutTag(rsp: RunFunctionResponse): RunFunctionResponse {
+  const { meta, ...rest } = rsp;
+  const out = deepClone(rest) as RunFunctionResponse;
+  if (meta !== undefined) out.meta = meta.ttlSeconds === undefined ? {} : { ttlSeconds: meta.ttlSeconds };
+  return out;
+}
+
+/** WithTagOf gives a memoised response the tag of the request it answers (when it has one). */
+function withTagOf(rsp: RunFunctionResponse, reqMeta: RequestMeta | undefined): RunFunctionResponse {
+  const d = reqMeta === undefined ? undefined : Object.getOwnPropertyDescriptor(reqMeta, 'tag');
+  if (d === undefined || (d.get === undefined && d.value === undefined)) return rsp;
+  const meta: ResponseMeta = {};
+  copyTag(reqMeta, meta);
+  if (rsp.meta?.ttlSeconds !== undefined) meta.ttlSeconds = rsp.meta.ttlSeconds;
+  rsp.meta = meta;
   return rsp;
 }

@@ -1,11 +1,13 @@
 /** Helpers that build responses the way function-sdk-go's response package does. */
 import { deepClone } from './clone.ts';
-import type { Result, RunFunctionRequest, RunFunctionResponse } from './protocol/types.ts';
+import { copyTag, type ResponseMeta, type Result, type RunFunctionRequest, type RunFunctionResponse } from './protocol/types.ts';
 
 /** ResponseTo starts a response: the request's tag, the TTL, and its desired state and context. */
 export function responseTo(req: RunFunctionRequest, ttlSeconds: number): RunFunctionResponse {
-  const rsp: RunFunctionResponse = { meta: { ttlSeconds } };
-  if (req.meta?.tag !== undefined) rsp.meta = { tag: req.meta.tag, ttlSeconds };
+  const meta: ResponseMeta = {};
+  copyTag(req.meta, meta);
+  meta.ttlSeconds = ttlSeconds;
+  const rsp: RunFunctionResponse = { meta };
   if (req.desired !== undefined) rsp.desired = deepClone(req.desired);
   if (req.context !== undefined) rsp.context = deepClone(req.context);
   return rsp;
@@ -37,8 +39,10 @@ export function guarded(req: RunFunctionRequest, name: string, f: () => RunFunct
   try {
     return f();
   } catch (e) {
-    const rsp: RunFunctionResponse = { meta: { ttlSeconds: 60 } };
-    if (req.meta?.tag !== undefined) rsp.meta = { tag: req.meta.tag, ttlSeconds: 60 };
+    const meta: ResponseMeta = {};
+    copyTag(req.meta, meta);
+    meta.ttlSeconds = 60;
+    const rsp: RunFunctionResponse = { meta };
     fatal(rsp, `${name} failed: ${e instanceof Error ? e.message : String(e)}`);
     return rsp;
   }

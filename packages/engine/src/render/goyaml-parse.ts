@@ -20,10 +20,15 @@ export function parseGoYamlDocuments(text: string, what = 'YAML'): unknown[] {
     throw new TrellisError('ENGINE_YAML_INVALID', `cannot parse ${what}: ${msg}`, { cause: err });
   }
   const out: unknown[] = [];
+  const noAliases = !text.includes('*');
   for (const [i, d] of docs.entries()) {
     if (d === null || d === undefined) continue;
     const fail = (msg: string): TrellisError => new TrellisError('ENGINE_YAML_INVALID', `cannot parse ${what} (document ${i + 1}): ${msg}`);
-    out.push(materialize(d, fail, { nodes: 0 }, new Set(), 0));
+    // Without a `*` the text has no alias, so nothing is shared: check the tree, do not copy it.
+    if (noAliases) {
+      check(d, fail, 0);
+      out.push(d);
+    } else out.push(materialize(d, fail, { nodes: 0 }, new Set(), 0));
   }
   return out;
 }
@@ -50,11 +55,28 @@ function toValue(r: GoResolved, s: string): unknown {
   }
 }
 
+/**
+ * LastPlain keeps the scalar goPlain's resolve just read: js-yaml constructs right after a
+ * successful resolve, with the same text, so each plain scalar is resolved once.
+ */
+let lastPlain: { data: string; resolved: GoResolved } | undefined;
+
+function resolvePlainOnce(data: string): GoResolved {
+  if (lastPlain !== undefined && lastPlain.data === data) return lastPlain.resolved;
+  return resolveGoPlain(data);
+}
+
 /** GoPlain resolves every plain scalar as go-yaml v2 does (quoted scalars stay strings). */
 const goPlain = new jsyaml.Type(`${TAG}go-plain`, {
   kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string' && resolveGoPlain(data).kind !== 'str',
-  construct: (data: string) => toValue(resolveGoPlain(data), data),
+  resolve: (data: unknown) => {
+    if (typeof data !== 'string') return false;
+    const resolved = resolveGoPlain(data);
+    if (resolved.kind === 'str') return false;
+    lastPlain = { data, resolved };
+    return true;
+  },
+  construct: (data: string) => toValue(resolvePlainOnce(data), data),
 });
 
 /** Explicit tags (`!!int "5"`) must resolve to their type, as go-yaml checks. */
@@ -84,6 +106,24 @@ const GO_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
 const MAX_DEPTH = 1000;
 /** MaxNodes bounds what aliases may expand a document to (a "billion laughs" stops here). */
 const MAX_NODES = 1_000_000;
+
+/**
+ * Check refuses what {@link materialize} refuses in a document without aliases (a tree): values
+ * nested too deeply and non-finite numbers. js-yaml already defines `__proto__` keys as data.
+ */
+function check(v: unknown, fail: (m: string) => TrellisError, depth: number): void {
+  if (depth > MAX_DEPTH) throw fail(`nested more than ${MAX_DEPTH} levels deep`);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw fail(`json: unsupported value: ${v}`);
+    return;
+  }
+  if (typeof v !== 'object' || v === null) return;
+  if (Array.isArray(v)) {
+    for (const x of v) check(x, fail, depth + 1);
+    return;
+  }
+  for (const k in v) if (Object.hasOwn(v, k)) check((v as Record<string, unknown>)[k], fail, depth + 1);
+}
 
 /**
  * Materialize copies a loaded document into a plain tree: aliases (shared references in js-yaml)

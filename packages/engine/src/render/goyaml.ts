@@ -166,7 +166,34 @@ export function compareKeys(a: string, b: string): number {
   return keyLess(a, b) ? -1 : 1;
 }
 
+/** AsciiNoDigits matches strings of ASCII characters other than digits (most keys). */
+const ASCII_NO_DIGITS = /^[^0-9\u0080-\uffff]*$/;
+
 function keyLess(a: string, b: string): boolean {
+  return ASCII_NO_DIGITS.test(a) && ASCII_NO_DIGITS.test(b) ? keyLessAsciiNoDigits(a, b) : keyLessGeneral(a, b);
+}
+
+/**
+ * KeyLessAsciiNoDigits is {@link keyLessGeneral} for ASCII keys without digits: no number runs to
+ * compare, one code unit per character, and `\p{L}` is `[A-Za-z]`.
+ */
+function keyLessAsciiNoDigits(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xl = (x >= 65 && x <= 90) || (x >= 97 && x <= 122);
+    const yl = (y >= 65 && y <= 90) || (y >= 97 && y <= 122);
+    if (xl && yl) return x < y;
+    if (xl || yl) return yl;
+    return x < y;
+  }
+  return a.length < b.length;
+}
+
+/** KeyLessGeneral is go-yaml v2's keyList.Less (exported for the test of the ASCII fast path). */
+export function keyLessGeneral(a: string, b: string): boolean {
   const ar = Array.from(a);
   const br = Array.from(b);
   for (let i = 0; i < ar.length && i < br.length; i++) {
@@ -684,9 +711,13 @@ function isBlankz(ch: string | undefined): boolean {
   return ch === undefined || isBlank(ch) || isBreak(ch) || ch === '\0';
 }
 
+/** LineBreak matches the characters go-yaml counts as line breaks (isBreak). */
+const LINE_BREAK = /[\r\n\u0085\u2028\u2029]/;
+
 function checkSimpleKey(k: Node): boolean {
   if (k.kind !== 'scalar') return false;
-  if (analyzeScalar(Array.from(k.value)).multiline) return false;
+  // analyzeScalar's `multiline` is exactly "has a line break".
+  if (LINE_BREAK.test(k.value)) return false;
   return Buffer.byteLength(k.value, 'utf8') <= 128;
 }
 

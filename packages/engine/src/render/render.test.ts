@@ -224,7 +224,20 @@ describe('render: pipeline', () => {
     expect(two.calls[0]?.observed).toEqual(one.calls[0]?.observed);
     expect(r.context).toEqual({ seed: true, one: 1, two: 2 });
     expect(one.calls[0]?.meta?.capabilities).toHaveLength(5);
-    expect(r.tags.one).toMatch(/^[0-9a-f]{64}$/);
+    expect(one.calls[0]?.meta?.tag).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('gives a pure function a request tag computed when read, equal to the eager one', async () => {
+    const eager = addResources({});
+    const lazy = fn((req) => {
+      const d = Object.getOwnPropertyDescriptor(req.meta ?? {}, 'tag');
+      return { meta: { ttlSeconds: 60 }, context: { lazy: d?.get !== undefined, tag: req.meta?.tag ?? '' } };
+    });
+    const pure: CompositionFunction = { pure: true, run: (req) => lazy.run(req) };
+    await render(input({ fns: { fn: eager } }));
+    const r = await render(input({ fns: { fn: pure } }));
+    expect(r.context).toMatchObject({ lazy: true, tag: eager.calls[0]?.meta?.tag });
+    expect(eager.calls[0]?.meta?.tag).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('takes the smallest non-zero TTL', async () => {

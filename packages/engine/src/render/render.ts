@@ -1,16 +1,17 @@
-import type {
-  CompositionFunction,
-  Credentials,
-  FunctionCondition,
-  JsonObject,
-  Requirements,
-  Resource,
-  ResourceSelector,
-  Resources,
-  RunFunctionRequest,
-  RunFunctionResponse,
-  Schema,
-  State,
+import {
+  type CompositionFunction,
+  type Credentials,
+  type FunctionCondition,
+  type JsonObject,
+  lazyTagMeta,
+  type Requirements,
+  type Resource,
+  type ResourceSelector,
+  type Resources,
+  type RunFunctionRequest,
+  type RunFunctionResponse,
+  type Schema,
+  type State,
 } from '@trellis/functions';
 import { type Condition, type KubeObject, type OwnerReference, TrellisError, wrap } from '@trellis/sdk';
 import {
@@ -78,8 +79,7 @@ export async function render(input: RenderInput, opts: RenderOptions = {}): Prom
   let context: JsonObject | undefined = input.context === undefined ? {} : structuredClone(input.context);
   for (const step of steps) {
     const fn = functions.get(step.step) as CompositionFunction;
-    const req = await buildRequest(step, observedState, desired, context, input);
-    acc.tags[step.step] = req.meta?.tag ?? '';
+    const req = await buildRequest(step, fn, observedState, desired, context, input);
     const rsp = await runStep(step, fn, req, input, acc);
     const ttl = rsp.meta?.ttlSeconds;
     if (ttl !== undefined && ttl > 0 && (acc.ttl === undefined || ttl < acc.ttl)) acc.ttl = ttl;
@@ -117,7 +117,6 @@ export async function render(input: RenderInput, opts: RenderOptions = {}): Prom
     dependencies: deps,
     dependencyEdges: edges,
     requirements: acc.requirements,
-    tags: acc.tags,
   };
 }
 
@@ -126,12 +125,11 @@ interface Accumulator {
   events: RenderEvent[];
   conditions: TargetedCondition[];
   requirements: Record<string, Record<string, ResourceSelector>>;
-  tags: Record<string, string>;
   ttl: number | undefined;
 }
 
 function newAccumulator(): Accumulator {
-  return { results: [], events: [], conditions: [], requirements: {}, tags: {}, ttl: undefined };
+  return { results: [], events: [], conditions: [], requirements: {}, ttl: undefined };
 }
 
 function invalidInput(msg: string): TrellisError {
@@ -194,6 +192,7 @@ function asObservedState(xr: KubeObject, xrConns: Record<string, Uint8Array> | u
 
 async function buildRequest(
   step: PipelineStep,
+  fn: CompositionFunction,
   observed: State,
   desired: State | undefined,
   context: JsonObject | undefined,
@@ -219,7 +218,9 @@ async function buildRequest(
       );
     }
   }
-  req.meta = { tag: requestTag(req), capabilities: [...CAPABILITIES] };
+  // The tag hashes the whole request: a pure function gets it computed only if it reads it.
+  req.meta =
+    fn.pure === true ? lazyTagMeta(() => requestTag(req), [...CAPABILITIES]) : { tag: requestTag(req), capabilities: [...CAPABILITIES] };
   return req;
 }
 

@@ -152,8 +152,6 @@ export interface RenderResult {
   dependencyEdges: ComposedDependency[];
   /** The resource requirements functions made, by step then requirement name. */
   requirements: Record<string, Record<string, ResourceSelector>>;
-  /** The request tag of each step's first call (sha256 of the deterministic request encoding). */
-  tags: Record<string, string>;
 }
 
 export type { FunctionCondition, JsonObject, Resource, Target };

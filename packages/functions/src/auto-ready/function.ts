@@ -183,6 +183,7 @@ function runAutoReadyUnguarded(req: RunFunctionRequest): RunFunctionResponse {
 }
 
 export class AutoReady implements CompositionFunction {
+  readonly pure = true;
   async run(req: RunFunctionRequest): Promise<RunFunctionResponse> {
     return runAutoReady(req);
   }

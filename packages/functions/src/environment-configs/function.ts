@@ -228,6 +228,7 @@ function runEnvironmentConfigsUnguarded(req: RunFunctionRequest): RunFunctionRes
 }
 
 export class EnvironmentConfigs implements CompositionFunction {
+  readonly pure = true;
   async run(req: RunFunctionRequest): Promise<RunFunctionResponse> {
     return runEnvironmentConfigs(req);
   }

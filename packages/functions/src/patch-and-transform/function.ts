@@ -203,6 +203,7 @@ function isObject(v: unknown): v is JsonMap {
 
 /** PatchAndTransform is the CompositionFunction adapter of runPatchAndTransform. */
 export class PatchAndTransform implements CompositionFunction {
+  readonly pure = true;
   readonly options: PatchAndTransformOptions;
   constructor(options: PatchAndTransformOptions = {}) {
     this.options = options;

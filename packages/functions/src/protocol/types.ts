@@ -129,4 +129,42 @@ export interface RunOptions {
  */
 export interface CompositionFunction {
   run(req: RunFunctionRequest, opts?: RunOptions): Promise<RunFunctionResponse>;
+  /**
+   * Pure functions never change their request (built-in functions start their response from
+   * copies). A caller may then give them a request whose `meta.tag` is computed when first read
+   * ({@link lazyTagMeta}): most never read it, and it is a hash of the whole request.
+   */
+  readonly pure?: boolean;
+}
+
+/**
+ * LazyTagMeta returns request metadata whose `tag` is `compute()`, run on the first read and
+ * kept. Only for requests nothing changes before the tag is read (see {@link CompositionFunction.pure}).
+ */
+export function lazyTagMeta(compute: () => string, capabilities: Capability[]): RequestMeta {
+  let tag: string | undefined;
+  const meta: RequestMeta = {};
+  Object.defineProperty(meta, 'tag', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      tag ??= compute();
+      return tag;
+    },
+  });
+  meta.capabilities = capabilities;
+  return meta;
+}
+
+/**
+ * CopyTag sets `to.tag` from `from.tag` without computing a lazy tag: a lazy one is copied as a
+ * getter that reads it on demand (a response's tag is the request's).
+ */
+export function copyTag(from: { tag?: string } | undefined, to: { tag?: string }): void {
+  const d = from === undefined ? undefined : Object.getOwnPropertyDescriptor(from, 'tag');
+  if (d === undefined) return;
+  if (d.get !== undefined) {
+    const get = d.get;
+    Object.defineProperty(to, 'tag', { enumerable: true, configurable: true, get: () => get.call(from) });
+  } else if (d.value !== undefined) to.tag = d.value;
 }

@@ -186,6 +186,7 @@ function generateUsages(
 }
 
 export class Sequencer implements CompositionFunction {
+  readonly pure = true;
   async run(req: RunFunctionRequest): Promise<RunFunctionResponse> {
     return runSequencer(req);
   }
