@@ -13,6 +13,7 @@ import {
   type Schema,
   type State,
 } from '@trellis/functions';
+import { linkSignal } from '@trellis/kube';
 import { type Condition, type KubeObject, type OwnerReference, TrellisError, wrap } from '@trellis/sdk';
 import {
   AnnotationCompositionResourceName,
@@ -352,15 +353,16 @@ async function callFunction(
   req: RunFunctionRequest,
   input: RenderInput,
 ): Promise<RunFunctionResponse> {
-  const timeout = AbortSignal.timeout(input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
-  const signal = input.signal === undefined ? timeout : AbortSignal.any([input.signal, timeout]);
+  // A linked signal, not AbortSignal.any([input.signal, AbortSignal.timeout()]): see linkSignal.
+  const linked = linkSignal(input.signal, input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
   let rsp: RunFunctionResponse;
   try {
-    rsp = await fn.run(req, { signal });
+    rsp = await fn.run(req, { signal: linked.signal });
   } catch (err) {
-    const why =
-      timeout.aborted && !(input.signal?.aborted ?? false) ? `: timed out after ${input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS}ms` : '';
+    const why = linked.timedOut() ? `: timed out after ${input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS}ms` : '';
     throw wrap(err, `cannot run Composition pipeline step "${step.step}"${why}`, RenderErrorCode.FunctionFailed);
+  } finally {
+    linked.dispose();
   }
   try {
     checkResponse(rsp);
