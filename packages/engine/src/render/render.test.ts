@@ -414,6 +414,20 @@ describe('render: requirements', () => {
       ? store.filter((o) => (o.metadata as { name: string }).name === sel.matchName)
       : store.filter((o) => (o.metadata as { labels: Record<string, string> }).labels.app === sel.matchLabels?.labels.app);
 
+  it('keeps the first call tag for a pure function re-run with required resources, computed before the request changed', async () => {
+    const respond = (req: RunFunctionRequest, call: number): RunFunctionResponse => ({
+      requirements: { resources: { cms: { apiVersion: 'v1', kind: 'ConfigMap', matchLabels: { labels: { app: 'x' } } } } },
+      context: { call, ...(call === 2 ? { tag: req.meta?.tag ?? '' } : {}) },
+    });
+    const eager = fn((req, call) => respond(req, call));
+    await render(input({ requiredResources: lookup, fns: { fn: eager } }));
+    let calls = 0;
+    const pure: CompositionFunction = { pure: true, run: async (req) => respond(req, ++calls) };
+    const r = await render(input({ requiredResources: lookup, fns: { fn: pure } }));
+    expect(calls).toBe(2);
+    expect(r.context).toMatchObject({ call: 2, tag: eager.calls[0]?.meta?.tag });
+  });
+
   it('re-runs a step with the resources it asks for, sorted, until its requirements settle', async () => {
     const f = fn((req, call) => ({
       requirements: { resources: { cms: { apiVersion: 'v1', kind: 'ConfigMap', matchLabels: { labels: { app: 'x' } } } } },

@@ -315,6 +315,9 @@ async function runStep(
     if (requirementsEqual(rsp.requirements, requirements)) return rsp;
     requirements = rsp.requirements;
     const wanted = requirements ?? {};
+    // The request changes below and every call of the step keeps the first call's tag (as
+    // upstream): a lazy tag not read yet is computed now, from the request as it was.
+    void req.meta?.tag;
     req.extraResources = {};
     req.requiredResources = { ...(bootstrapResources ?? {}) };
     req.requiredSchemas = { ...(bootstrapSchemas ?? {}) };
