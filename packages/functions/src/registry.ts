@@ -256,10 +256,9 @@ function withoutTag(rsp: RunFunctionResponse): RunFunctionResponse {
 
 /** WithTagOf gives a memoised response the tag of the request it answers (when it has one). */
 function withTagOf(rsp: RunFunctionResponse, reqMeta: RequestMeta | undefined): RunFunctionResponse {
-  const d = reqMeta === undefined ? undefined : Object.getOwnPropertyDescriptor(reqMeta, 'tag');
-  if (d === undefined || (d.get === undefined && d.value === undefined)) return rsp;
   const meta: ResponseMeta = {};
   copyTag(reqMeta, meta);
+  if (!Object.hasOwn(meta, 'tag')) return rsp;
   if (rsp.meta?.ttlSeconds !== undefined) meta.ttlSeconds = rsp.meta.ttlSeconds;
   rsp.meta = meta;
   return rsp;

@@ -42,6 +42,8 @@ import {
   isDeleting,
   isPaused,
   type LabelSelector,
+  machinery,
+  machineryPath,
   nest,
   PollIntervalAnnotation,
   type ResourceRef,
@@ -852,11 +854,9 @@ function configurationToApply(
   if (label !== undefined && (labelPatched || ownsPath(owned, ['metadata', 'labels', XrLabel.Composite]))) {
     out.labels = { [XrLabel.Composite]: label };
   }
-  const prefix = schema === 'Legacy' ? ['spec'] : ['spec', 'crossplane'];
-  const spec = isPlainObject(xr.spec) ? xr.spec : {};
-  const src = schema === 'Legacy' ? spec : isPlainObject(spec.crossplane) ? spec.crossplane : {};
-  const ps = isPlainObject(patch?.spec) ? patch.spec : {};
-  const patched = schema === 'Legacy' ? ps : isPlainObject(ps.crossplane) ? ps.crossplane : {};
+  const prefix = machineryPath(schema);
+  const src = machinery(xr, schema);
+  const patched = machinery(patch, schema);
   for (const f of CONFIGURATION_FIELDS) {
     if (src[f] === undefined) continue;
     if (patched[f] !== undefined || ownsPath(owned, [...prefix, f])) out.fields[f] = structuredClone(src[f]);

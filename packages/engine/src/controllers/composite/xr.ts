@@ -48,8 +48,9 @@ export function machineryPath(schema: XrSchema): string[] {
   return schema === 'Legacy' ? ['spec'] : ['spec', 'crossplane'];
 }
 
-function machinery(xr: KubeObject, schema: XrSchema): Record<string, unknown> {
-  let cur: unknown = xr;
+/** Machinery returns the object holding the XR machinery fields of `obj` (an XR, or a patch of one). */
+export function machinery(obj: unknown, schema: XrSchema): Record<string, unknown> {
+  let cur: unknown = obj;
   for (const k of machineryPath(schema)) cur = isPlainObject(cur) ? cur[k] : undefined;
   return isPlainObject(cur) ? cur : {};
 }
