@@ -350,6 +350,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       xrType: xrT,
       cache: { claim: (key) => claims.get(key), xr: (n) => xrs.get(n) },
       hasEnforcedComposition: () => enforcedCompositionRef(xrds.get(xrdName) ?? xrd) !== undefined,
+      selection: () => ({ xrd: xrds.get(xrdName) ?? xrd, compositions: compositions.list(), revisions: revs.list() }),
       events,
       log: log.with({ controller: name }),
       metrics,

@@ -1,6 +1,8 @@
 import type { KubeObject } from '@trellis/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { newCompositionRevision } from '../../revision/revision.ts';
 import { type FakeKube, newFakeKube } from '../testing/fake-kube.ts';
+import type { SelectionSources } from './preselect.ts';
 import { ClaimReconciler } from './reconciler.ts';
 import { generateXrName, withoutReservedK8sEntries, xrPatch } from './sync.ts';
 
@@ -14,7 +16,7 @@ interface Env {
   xr(): KubeObject | undefined;
 }
 
-function setup(spec: Record<string, unknown> = { size: 1 }): Env {
+function setup(spec: Record<string, unknown> = { size: 1 }, selection?: () => SelectionSources): Env {
   const kube = newFakeKube({ clusterScoped: ['XBucket'] });
   kube.put({
     ...CLAIM,
@@ -43,6 +45,7 @@ function setup(spec: Record<string, unknown> = { size: 1 }): Env {
       xr: (name) => kube.peek({ ...XR, name }),
     },
     hasEnforcedComposition: () => false,
+    ...(selection === undefined ? {} : { selection }),
     random: () => 0,
     now: () => new Date('2026-01-01T00:00:00Z'),
   });
@@ -127,6 +130,50 @@ describe('ClaimReconciler', () => {
     await env.rec.reconcile('ns/c');
     expect(cond(env.claim(), 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
     expect(cond(env.claim(), 'Synced')).toMatchObject({ status: 'True' });
+  });
+
+  it('binds a new claim with the Composition and revision its XR will select: one claim update, none when the XR selects the same', async () => {
+    const comp: KubeObject = {
+      apiVersion: 'apiextensions.crossplane.io/v1',
+      kind: 'Composition',
+      metadata: { name: 'comp', uid: 'comp-uid' },
+      spec: { compositeTypeRef: XR, mode: 'Pipeline', pipeline: [{ step: 's', functionRef: { name: 'f' } }] },
+    };
+    const rev = { ...newCompositionRevision(comp, 1), status: { conditions: [{ type: 'ValidPipeline', status: 'True' }] } };
+    const revRef = { name: rev.metadata.name ?? '' };
+    const e = setup({ size: 1 }, () => ({ xrd: undefined, compositions: [comp], revisions: [rev] }));
+    await e.rec.reconcile('ns/c');
+    expect(e.kube.calls.get('update')).toBe(1);
+    expect(e.claim().spec).toMatchObject({ compositionRef: { name: 'comp' }, compositionRevisionRef: revRef });
+    // The Composition reaches the XR with the claim's apply (the XR does not select again); the
+    // revision ref does not (Automatic: the XR chooses its revision).
+    expect(e.xr()?.spec).toMatchObject({ compositionRef: { name: 'comp' } });
+    expect((e.xr()?.spec as Record<string, unknown> | undefined)?.compositionRevisionRef).toBeUndefined();
+    // The XR controller configures the XR as preselected: nothing to copy back to the claim.
+    const xr = e.xr() as KubeObject;
+    e.kube.put({ ...xr, spec: { ...(xr.spec as object), compositionUpdatePolicy: 'Automatic', compositionRevisionRef: revRef } });
+    e.kube.resetCalls();
+    await e.rec.reconcile('ns/c');
+    expect(e.kube.calls.get('update') ?? 0).toBe(0);
+    expect(e.kube.calls.get('apply') ?? 0).toBe(0);
+  });
+
+  it('binds without a Composition when none can be selected yet, and copies back what the XR selects', async () => {
+    const e = setup({ size: 1 }, () => ({ xrd: undefined, compositions: [], revisions: [] }));
+    await e.rec.reconcile('ns/c');
+    expect((e.claim().spec as Record<string, unknown>).compositionRef).toBeUndefined();
+    const xr = e.xr() as KubeObject;
+    e.kube.put({
+      ...xr,
+      spec: {
+        ...(xr.spec as object),
+        compositionRef: { name: 'late' },
+        compositionUpdatePolicy: 'Automatic',
+        compositionRevisionRef: { name: 'late-1' },
+      },
+    });
+    await e.rec.reconcile('ns/c');
+    expect(e.claim().spec).toMatchObject({ compositionRef: { name: 'late' }, compositionRevisionRef: { name: 'late-1' } });
   });
 
   it('propagates spec changes to the XR', async () => {

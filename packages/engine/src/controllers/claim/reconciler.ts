@@ -24,6 +24,7 @@ import { PausedMessage, waiting, withObservedGeneration } from '../../status/con
 import { ConnectionSecretType } from '../composite/connection.ts';
 import { claimConditionTypes, conditionsOf, hasFinalizer, isDeleting, isPaused, writeConnectionSecretToRef } from '../composite/xr.ts';
 import { newWriteMemory, type WriteMemory } from '../runtime/fresh.ts';
+import { preselectComposition, type SelectionSources } from './preselect.ts';
 import {
   bindClaim,
   boundElsewhere,
@@ -51,6 +52,12 @@ export interface ClaimReconcilerOptions {
   cache: ClaimCache;
   /** HasEnforcedComposition reads the XRD's `enforcedCompositionRef` (it may change at runtime). */
   hasEnforcedComposition: () => boolean;
+  /**
+   * Selection reads what the XR controller selects a Composition from. With it, a claim whose XR
+   * does not exist yet is bound with the Composition and revision its XR will select
+   * (`preselect.ts`); without it, the claim copies them back once the XR has selected.
+   */
+  selection?: () => SelectionSources;
   events?: EventRecorder;
   log?: Logger;
   metrics?: EngineMetrics;
@@ -72,7 +79,8 @@ const Reason = {
  * change nothing.
  */
 export class ClaimReconciler {
-  private readonly o: Required<Omit<ClaimReconcilerOptions, 'metrics'>> & Pick<ClaimReconcilerOptions, 'metrics'>;
+  private readonly o: Required<Omit<ClaimReconcilerOptions, 'metrics' | 'selection'>> &
+    Pick<ClaimReconcilerOptions, 'metrics' | 'selection'>;
   /**
    * Per-claim memory, all keyed by the claim's key and dropped when the claim is gone: the objects
    * written (the claim under `claim|<key>`, its XR under `claim|<key>|xr|<name>`), the XR apply last
@@ -188,6 +196,7 @@ export class ClaimReconciler {
     const name = resourceRefName(claim) ?? (await this.freshName(claim, signal));
     let current = claim;
     const bound = bindClaim(claim, xr, this.o.xrType, name, enforced);
+    if (xr === undefined) this.preselect(bound);
     const rebind = !deepEqual(bound.spec, claim.spec) || !deepEqual(bound.metadata.annotations ?? {}, claim.metadata.annotations ?? {});
     if (!hasFinalizer(claim, ClaimFinalizer)) {
       if (rebind) bound.metadata = { ...bound.metadata, finalizers: [...(claim.metadata.finalizers ?? []), ClaimFinalizer] };
@@ -225,6 +234,14 @@ export class ClaimReconciler {
     this.xrApplied.set(keyOf(claim), { xr: name, last: { hash: d.hash, resourceVersion: applied.metadata.resourceVersion ?? '' } });
     if (xr === undefined) this.record(current, 'Normal', Reason.Bind, 'Successfully bound composite resource');
     return { claim: current, xr: applied };
+  }
+
+  /** Preselect adds to a binding (in place) the composition fields the claim's new XR will select. */
+  private preselect(bound: KubeObject): void {
+    const sources = this.o.selection?.();
+    if (sources === undefined) return;
+    const fields = preselectComposition(bound, this.o.xrType, sources, this.o.random);
+    if (fields !== undefined) bound.spec = { ...(isPlainObject(bound.spec) ? bound.spec : {}), ...fields };
   }
 
   /** FreshName generates `<claim>-xxxxx` and checks the API server that no XR has it yet. */
