@@ -76,10 +76,12 @@ export function instrumentKubeClient(client: KubeClient, metrics: EngineMetrics)
 
 /**
  * InstrumentFunction wraps a CompositionFunction so each call is timed in
- * `trellis_function_run_duration_seconds{function,result}` (result: ok, fatal, error).
+ * `trellis_function_run_duration_seconds{function,result}` (result: ok, fatal, error). The wrapper
+ * is as pure as the function (render then gives a pure one a request whose tag is hashed only if read).
  */
 export function instrumentFunction(fn: CompositionFunction, name: string, metrics: EngineMetrics): CompositionFunction {
   return {
+    ...(fn.pure === true ? { pure: true } : {}),
     async run(req: RunFunctionRequest, opts?: RunOptions) {
       const start = process.hrtime.bigint();
       const seconds = (): number => Number(process.hrtime.bigint() - start) / 1e9;
