@@ -1,4 +1,4 @@
-import { getEventListeners, setMaxListeners } from 'node:events';
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { linkSignal } from './signals.ts';
 
@@ -61,9 +61,25 @@ describe('linkSignal', () => {
     expect((l.signal.reason as DOMException).name).toBe('TimeoutError');
   });
 
+  it('links any number of signals to one parent without a "possible memory leak" warning (each link is removed on dispose)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    try {
+      const parent = new AbortController();
+      const links = Array.from({ length: 50 }, () => linkSignal(parent.signal, 60_000));
+      await new Promise((r) => setImmediate(r));
+      for (const l of links) l.dispose();
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('leaves nothing on a long-lived parent once disposed, however many times it is linked', async () => {
     const parent = new AbortController();
-    setMaxListeners(2000, parent.signal);
     const links = Array.from({ length: 1000 }, () => linkSignal(parent.signal, 60_000));
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1000);
     for (const l of links) l.dispose();

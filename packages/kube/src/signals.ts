@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * A LinkedSignal is an AbortSignal of its own that aborts when a parent signal aborts (with the
  * parent's reason) or when a deadline passes (with `timeoutReason`), until `dispose()` unlinks it.
@@ -30,7 +32,10 @@ export function linkSignal(parent: AbortSignal | undefined, timeoutMs?: number, 
   let timer: NodeJS.Timeout | undefined;
   const onParent = (): void => ac.abort(parent?.reason);
   if (parent?.aborted === true) ac.abort(parent.reason);
-  else parent?.addEventListener('abort', onParent, { once: true });
+  else if (parent !== undefined) {
+    unbounded(parent);
+    parent.addEventListener('abort', onParent, { once: true });
+  }
   if (timeoutMs !== undefined && !ac.signal.aborted) {
     timer = setTimeout(() => {
       timedOut = true;
@@ -50,4 +55,17 @@ export function linkSignal(parent: AbortSignal | undefined, timeoutMs?: number, 
       timer = undefined;
     },
   };
+}
+
+const raised = new WeakSet<AbortSignal>();
+
+/**
+ * Unbounded turns off Node's "possible EventTarget memory leak" warning on a parent signal (more
+ * than 10 abort listeners): a reconcile's signal has one link per request in flight, often more
+ * than 10 (parallel applies), and every link is removed on dispose, so many at once is no leak.
+ */
+function unbounded(parent: AbortSignal): void {
+  if (raised.has(parent)) return;
+  setMaxListeners(0, parent);
+  raised.add(parent);
 }
