@@ -33,6 +33,7 @@ import {
 } from './controllers/definition/xrd.ts';
 import { newCircuitBreaker } from './controllers/runtime/circuit.ts';
 import { ComposedWatches } from './controllers/runtime/composed-watches.ts';
+import { newEchoes } from './controllers/runtime/echoes.ts';
 import { ControllerManager, type QueueFactory } from './controllers/runtime/manager.ts';
 import { prioritised } from './controllers/runtime/priority.ts';
 import { PackagedFunctions } from './functions/packaged.ts';
@@ -302,6 +303,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       workers: opts.workers ?? 4,
       reconcile: (k, s) => reconciler.reconcile(k, s),
     });
+    // Not the echoes of its own writes: an XR's status is an input of its pipeline (a patch from
+    // the XR's status), so a status write is followed by a reconcile, as upstream.
     const offXr = xrs.addHandler(prioritised(xrs, (o, p) => controller.enqueue(objectKey(o), p)));
     const offRev = revs.addHandler({
       onAdd: (r) => requeueUsers(r),
@@ -344,6 +347,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     await served(xrT);
     const claims = dynamicInformers.acquire(claimT);
     const xrs = dynamicInformers.acquire(xrT);
+    // The claim controller's own writes (claims, and XRs it applies): their events start no reconcile.
+    const claimEchoes = newEchoes();
+    const xrEchoes = newEchoes();
     const reconciler = new ClaimReconciler({
       client,
       claimType: claimT,
@@ -351,12 +357,13 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       cache: { claim: (key) => claims.get(key), xr: (n) => xrs.get(n) },
       hasEnforcedComposition: () => enforcedCompositionRef(xrds.get(xrdName) ?? xrd) !== undefined,
       selection: () => ({ xrd: xrds.get(xrdName) ?? xrd, compositions: compositions.list(), revisions: revs.list() }),
+      ownWrites: { claims: claimEchoes, xrs: xrEchoes },
       events,
       log: log.with({ controller: name }),
       metrics,
     });
     const controller = manager.start({ name, kind: 'claim', workers: opts.workers ?? 4, reconcile: (k, s) => reconciler.reconcile(k, s) });
-    const offClaim = claims.addHandler(prioritised(claims, (o, p) => controller.enqueue(objectKey(o), p)));
+    const offClaim = claims.addHandler(prioritised(claims, (o, p) => controller.enqueue(objectKey(o), p), claimEchoes));
     // The bound XR changed (its Composition, status, readiness): the claim is in flight and goes
     // first, so the XR's status reaches the claim at once. Initial lists and resyncs stay Low.
     const fromXr = (xr: KubeObject, priority: number): void => {
@@ -368,7 +375,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
         if (n !== undefined && ns !== undefined) controller.enqueue(`${ns}/${n}`, priority);
       }
     };
-    const offXr = xrs.addHandler(prioritised(xrs, (o, p) => fromXr(o, p === QueuePriority.Normal ? QueuePriority.High : p)));
+    const offXr = xrs.addHandler(prioritised(xrs, (o, p) => fromXr(o, p === QueuePriority.Normal ? QueuePriority.High : p), xrEchoes));
     stopHooks.set(name, () => {
       offClaim();
       offXr();

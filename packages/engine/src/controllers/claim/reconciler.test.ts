@@ -1,6 +1,7 @@
 import type { KubeObject } from '@trellis/sdk';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newCompositionRevision } from '../../revision/revision.ts';
+import { type Echoes, newEchoes } from '../runtime/echoes.ts';
 import { type FakeKube, newFakeKube } from '../testing/fake-kube.ts';
 import type { SelectionSources } from './preselect.ts';
 import { ClaimReconciler } from './reconciler.ts';
@@ -16,7 +17,11 @@ interface Env {
   xr(): KubeObject | undefined;
 }
 
-function setup(spec: Record<string, unknown> = { size: 1 }, selection?: () => SelectionSources): Env {
+function setup(
+  spec: Record<string, unknown> = { size: 1 },
+  selection?: () => SelectionSources,
+  ownWrites?: { claims: Echoes; xrs: Echoes },
+): Env {
   const kube = newFakeKube({ clusterScoped: ['XBucket'] });
   kube.put({
     ...CLAIM,
@@ -46,6 +51,7 @@ function setup(spec: Record<string, unknown> = { size: 1 }, selection?: () => Se
     },
     hasEnforcedComposition: () => false,
     ...(selection === undefined ? {} : { selection }),
+    ...(ownWrites === undefined ? {} : { ownWrites }),
     random: () => 0,
     now: () => new Date('2026-01-01T00:00:00Z'),
   });
@@ -174,6 +180,18 @@ describe('ClaimReconciler', () => {
     });
     await e.rec.reconcile('ns/c');
     expect(e.claim().spec).toMatchObject({ compositionRef: { name: 'late' }, compositionRevisionRef: { name: 'late-1' } });
+  });
+
+  it('records the claims and XRs it writes as its own: their events as the reconcile left them are echoes', async () => {
+    const own = { claims: newEchoes(), xrs: newEchoes() };
+    const e = setup({ size: 1 }, undefined, own);
+    await e.rec.reconcile('ns/c');
+    const xr = e.xr() as KubeObject;
+    expect(own.claims.echo(e.claim())).toBe(true);
+    expect(own.xrs.echo(xr)).toBe(true);
+    // The XR controller's write is not the claim controller's: the claim must copy its status.
+    const configured = e.kube.put({ ...xr, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Available' }] } });
+    expect(own.xrs.echo(configured)).toBe(false);
   });
 
   it('propagates spec changes to the XR', async () => {

@@ -23,6 +23,7 @@ import type { EngineMetrics } from '../../metrics/engine-metrics.ts';
 import { PausedMessage, waiting, withObservedGeneration } from '../../status/conditions.ts';
 import { ConnectionSecretType } from '../composite/connection.ts';
 import { claimConditionTypes, conditionsOf, hasFinalizer, isDeleting, isPaused, writeConnectionSecretToRef } from '../composite/xr.ts';
+import type { Echoes } from '../runtime/echoes.ts';
 import { newWriteMemory, type WriteMemory } from '../runtime/fresh.ts';
 import { preselectComposition, type SelectionSources } from './preselect.ts';
 import {
@@ -58,6 +59,8 @@ export interface ClaimReconcilerOptions {
    * (`preselect.ts`); without it, the claim copies them back once the XR has selected.
    */
   selection?: () => SelectionSources;
+  /** OwnWrites records every claim and XR this controller writes, so that their echoes start no reconcile. */
+  ownWrites?: { claims: Pick<Echoes, 'wrote'>; xrs: Pick<Echoes, 'wrote'> };
   events?: EventRecorder;
   log?: Logger;
   metrics?: EngineMetrics;
@@ -79,8 +82,8 @@ const Reason = {
  * change nothing.
  */
 export class ClaimReconciler {
-  private readonly o: Required<Omit<ClaimReconcilerOptions, 'metrics' | 'selection'>> &
-    Pick<ClaimReconcilerOptions, 'metrics' | 'selection'>;
+  private readonly o: Required<Omit<ClaimReconcilerOptions, 'metrics' | 'selection' | 'ownWrites'>> &
+    Pick<ClaimReconcilerOptions, 'metrics' | 'selection' | 'ownWrites'>;
   /**
    * Per-claim memory, all keyed by the claim's key and dropped when the claim is gone: the objects
    * written (the claim under `claim|<key>`, its XR under `claim|<key>|xr|<name>`), the XR apply last
@@ -177,7 +180,7 @@ export class ClaimReconciler {
         },
         { fieldManager: FieldOwner.Claim, ...(signal === undefined ? {} : { signal }) },
       );
-      this.memory.remember(`claim|${keyOf(claim)}`, updated);
+      this.rememberClaim(updated);
       return updated;
     } catch (err) {
       throw wrap(err, 'cannot add finalizer to claim');
@@ -211,7 +214,7 @@ export class ClaimReconciler {
       } catch (err) {
         throw wrap(err, 'cannot bind and sync claim with composite resource: cannot update claim');
       }
-      this.memory.remember(`claim|${keyOf(claim)}`, current);
+      this.rememberClaim(current);
     }
     const patch = xrPatch({ claim: current, xr, xrType: this.o.xrType, name, hasEnforcedComposition: enforced });
     const memo = this.xrApplied.get(keyOf(claim));
@@ -231,6 +234,7 @@ export class ClaimReconciler {
       throw wrap(err, 'cannot bind and sync claim with composite resource: cannot apply composite resource');
     }
     this.memory.remember(`claim|${keyOf(claim)}|xr|${name}`, applied);
+    this.o.ownWrites?.xrs.wrote(applied);
     this.xrApplied.set(keyOf(claim), { xr: name, last: { hash: d.hash, resourceVersion: applied.metadata.resourceVersion ?? '' } });
     if (xr === undefined) this.record(current, 'Normal', Reason.Bind, 'Successfully bound composite resource');
     return { claim: current, xr: applied };
@@ -413,11 +417,17 @@ export class ClaimReconciler {
     }
     try {
       const updated = await this.o.client.updateStatus<KubeObject>({ ...claim, status });
-      this.memory.remember(`claim|${keyOf(claim)}`, updated);
+      this.rememberClaim(updated);
     } catch (err) {
       if (hasCode(err, 'KUBE_NOT_FOUND')) return;
       throw wrap(err, 'cannot update claim status');
     }
+  }
+
+  /** RememberClaim records a claim this controller wrote (as the server returned it). */
+  private rememberClaim(claim: KubeObject): void {
+    this.memory.remember(`claim|${keyOf(claim)}`, claim);
+    this.o.ownWrites?.claims.wrote(claim);
   }
 
   private record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {

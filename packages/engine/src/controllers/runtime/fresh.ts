@@ -59,8 +59,11 @@ export function newWriteMemory(max = 50_000): WriteMemory {
  * cache wins and nothing stale is ever preferred for long.
  */
 export function newerOrSame(a: KubeObject, b: KubeObject): boolean {
-  const ra = a.metadata.resourceVersion ?? '';
-  const rb = b.metadata.resourceVersion ?? '';
+  return versionAtLeast(a.metadata.resourceVersion ?? '', b.metadata.resourceVersion ?? '');
+}
+
+/** VersionAtLeast compares two resourceVersions as {@link newerOrSame} does. */
+export function versionAtLeast(ra: string, rb: string): boolean {
   if (ra === rb) return true;
   if (/^\d+$/.test(ra) && /^\d+$/.test(rb)) return BigInt(ra) >= BigInt(rb);
   return true;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { newEngineMetrics } from '../../metrics/engine-metrics.ts';
 import { newCircuitBreaker } from './circuit.ts';
 import { ComposedWatches } from './composed-watches.ts';
+import { newEchoes } from './echoes.ts';
 import { newWriteMemory } from './fresh.ts';
 import { ControllerManager } from './manager.ts';
 import { prioritised } from './priority.ts';
@@ -245,6 +246,25 @@ describe('event priorities', () => {
     else if (event === 'resync') h.onUpdate(obj('2'), obj('2'));
     else h.onDelete(obj('2'));
     expect(got).toEqual([want]);
+  });
+
+  it.each([
+    { reason: "the echo of the controller's own write starts no reconcile", event: 'update', rv: '2', want: [] },
+    { reason: "an add that is the echo of the controller's own create starts none either", event: 'add', rv: '2', want: [] },
+    { reason: "another version is someone else's change", event: 'update', rv: '3', want: [QueuePriority.Normal] },
+    { reason: 'a resync is never taken for an echo', event: 'resync', rv: '2', want: [QueuePriority.Low] },
+    { reason: 'a delete always reconciles (and forgets the writes)', event: 'delete', rv: '2', want: [QueuePriority.Normal] },
+  ] as const)('with echoes: $reason', ({ event, rv, want }) => {
+    const got: number[] = [];
+    const echoes = newEchoes();
+    echoes.wrote(obj('2'));
+    const h = prioritised({ hasSynced: () => true }, (_o, p) => got.push(p), echoes);
+    if (event === 'add') h.onAdd(obj(rv));
+    else if (event === 'update') h.onUpdate(obj('1'), obj(rv));
+    else if (event === 'resync') h.onUpdate(obj(rv), obj(rv));
+    else h.onDelete(obj(rv));
+    expect(got).toEqual(want);
+    if (event === 'delete') expect(echoes.size()).toBe(0);
   });
 
   it('a controller serves keys by priority', async () => {
