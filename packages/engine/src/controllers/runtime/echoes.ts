@@ -1,5 +1,5 @@
 import type { KubeObject } from '@trellis/sdk';
-import { versionAtLeast } from './fresh.ts';
+import { setNewest, versionAtLeast } from './fresh.ts';
 
 /**
  * Echoes tells a controller's own writes apart from changes made by others. The watch event of an
@@ -35,14 +35,7 @@ export function newEchoes(max = 50_000): Echoes {
       const rv = obj.metadata.resourceVersion;
       if (rv === undefined || rv === '') return;
       const key = keyOf(obj);
-      const rvs = written.get(key) ?? [];
-      written.delete(key);
-      written.set(key, [...rvs, rv]);
-      while (written.size > max) {
-        const oldest = written.keys().next().value;
-        if (oldest === undefined) break;
-        written.delete(oldest);
-      }
+      setNewest(written, key, [...(written.get(key) ?? []), rv], max);
     },
     echo(obj) {
       const key = keyOf(obj);

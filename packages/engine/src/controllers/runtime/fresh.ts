@@ -21,13 +21,7 @@ export function newWriteMemory(max = 50_000): WriteMemory {
   const m = new Map<string, KubeObject>();
   return {
     remember(key, obj) {
-      m.delete(key);
-      m.set(key, obj);
-      while (m.size > max) {
-        const oldest = m.keys().next().value;
-        if (oldest === undefined) break;
-        m.delete(oldest);
-      }
+      setNewest(m, key, obj, max);
     },
     fresher(key, cached) {
       const mine = m.get(key);
@@ -51,6 +45,20 @@ export function newWriteMemory(max = 50_000): WriteMemory {
     },
     size: () => m.size,
   };
+}
+
+/**
+ * SetNewest sets `key` as the newest entry of a map kept in insertion order, then drops the oldest
+ * entries beyond `max`.
+ */
+export function setNewest<V>(m: Map<string, V>, key: string, value: V, max: number): void {
+  m.delete(key);
+  m.set(key, value);
+  while (m.size > max) {
+    const oldest = m.keys().next().value;
+    if (oldest === undefined) break;
+    m.delete(oldest);
+  }
 }
 
 /**
