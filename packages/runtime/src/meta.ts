@@ -1,4 +1,4 @@
-import type { KubeObject } from '@trellis/sdk';
+import { goDuration, type KubeObject } from '@trellis/sdk';
 
 /**
  * The annotations of a managed resource, spelled as upstream Crossplane spells them
@@ -167,17 +167,7 @@ export function removeFinalizer(obj: KubeObject, name: string): boolean {
  * the text is not a duration. Used for `crossplane.io/poll-interval`.
  */
 export function parseDuration(v: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  if (v === '' || v.length > 64) return undefined;
-  let total = 0;
-  let i = 0;
-  while (i < v.length) {
-    re.lastIndex = i;
-    const m = re.exec(v);
-    if (m === null) return undefined;
-    total += Number(m[1]) * (unit[m[2] ?? ''] ?? Number.NaN);
-    i = re.lastIndex;
-  }
-  return Number.isFinite(total) ? total : undefined;
+  if (v.length > 64) return undefined;
+  const d = goDuration(v);
+  return d.ok ? d.seconds * 1000 : undefined;
 }

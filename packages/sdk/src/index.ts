@@ -16,6 +16,8 @@ export {
   setConditions,
   unavailable,
 } from './conditions.ts';
+export type { GoDuration } from './duration.ts';
+export { goDuration, MaxGoDurationLength } from './duration.ts';
 export { causeChain, codeOf, errorMessage, findCause, formatError, hasCode, INTERNAL, oneLine, TrellisError, wrap } from './errors.ts';
 export type { EventRecorder, TrellisEvent } from './events.ts';
 export { nopRecorder } from './events.ts';

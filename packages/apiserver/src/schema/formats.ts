@@ -1,5 +1,6 @@
 // The string formats kube-apiserver validates for CRDs (apiextensions-apiserver validation/formats.go
 // over kube-openapi strfmt and govalidator), with the same acceptance rules as far as they matter.
+import { goDuration } from '@trellis/sdk';
 import { compileRe2 } from './regex.ts';
 
 /** NormalizeFormat is strfmt's name normalisation: dashes are ignored (`date-time` = `datetime`). */
@@ -47,33 +48,10 @@ export function isDateTime(s: string): boolean {
   return (m[1] ?? '') <= '23' && (m[2] ?? '') <= '59' && (m[3] ?? '') <= '59';
 }
 
-const goDurationUnits: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
 /** ParseGoDuration accepts Go's time.ParseDuration syntax and returns nanoseconds (undefined if invalid). */
 export function parseGoDuration(s: string): number | undefined {
-  let rest = s;
-  let neg = false;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    neg = rest[0] === '-';
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return 0;
-  if (rest === '') return undefined;
-  let total = 0;
-  while (rest !== '') {
-    const m = /^([0-9]*)(\.[0-9]*)?([^0-9.]+)/.exec(rest);
-    if (m === null) return undefined;
-    const int = m[1] ?? '';
-    const frac = m[2] ?? '';
-    if (int === '' && (frac === '' || frac === '.')) return undefined;
-    const unitMatch = /^(ns|us|µs|μs|ms|s|m|h)/.exec(m[3] ?? '');
-    if (unitMatch === null) return undefined;
-    const unit = unitMatch[1] ?? '';
-    const value = Number(`${int === '' ? '0' : int}${frac === '.' ? '' : frac}`);
-    total += value * (goDurationUnits[unit] ?? 0);
-    rest = rest.slice(int.length + frac.length + unit.length);
-  }
-  return neg ? -total : total;
+  const d = goDuration(s);
+  return d.ok ? Math.round(d.seconds * 1e9) : undefined;
 }
 
 const scalaUnits: string[][] = [

@@ -17,7 +17,7 @@ import {
   renderOutput,
 } from '@trellis/engine';
 import { type CompositionFunction, FunctionRegistry, type JsonObject, type ResourceSelector } from '@trellis/functions';
-import { type KubeObject, TrellisError, wrap } from '@trellis/sdk';
+import { goDuration, type KubeObject, TrellisError, wrap } from '@trellis/sdk';
 import type { CAC } from 'cac';
 import type { CommandContext } from '../context.ts';
 import { holdsSecrets } from '../ui/redact.ts';
@@ -194,16 +194,9 @@ function list(v: string | string[] | undefined): string[] {
 
 /** ParseDuration reads a Go duration (`90s`, `1m30s`, `500ms`, `2h`). */
 export function parseDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let consumed = '';
-  for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * (unit[m[2] as string] ?? 0);
-    consumed += m[0];
-  }
-  if (consumed === '' || consumed !== s) throw usage(`invalid --timeout ${JSON.stringify(s)}: want a duration such as 90s or 1m30s`);
-  return total;
+  const d = goDuration(s);
+  if (!d.ok || d.seconds <= 0) throw usage(`invalid --timeout ${JSON.stringify(s)}: want a positive duration such as 90s or 1m30s`);
+  return d.seconds * 1000;
 }
 
 function readText(path: string, what: string): string {

@@ -51,7 +51,7 @@ describe('sequencer', () => {
         .map((r) => r.message);
     expect(f({ rules: [{ condition: 'true', sequence: ['a', 'b'] }] })[0]).toContain('CEL conditions are not supported');
     expect(f({ rules: [{ sequence: ['(', 'b'] }] })[0]).toContain('cannot compile regex (');
-    expect(f({ cacheTTL: '5x', rules: [] })).toEqual(['cannot set cacheTTL: time: invalid duration "5x"']);
+    expect(f({ cacheTTL: '5x', rules: [] })).toEqual(['cannot set cacheTTL: time: unknown unit "x" in duration "5x"']);
   });
 
   it('names Usages within 63 characters', () => {

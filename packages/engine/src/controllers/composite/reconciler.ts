@@ -3,6 +3,7 @@ import {
   codeOf,
   type EventRecorder,
   formatError,
+  goDuration,
   hasCode,
   type KubeObject,
   type Logger,
@@ -923,18 +924,9 @@ export function jitter(ms: number, random: () => number = Math.random): number {
 /** ParseGoDuration parses the Go durations used in annotations (`30s`, `1m30s`, `500ms`). */
 export function parseGoDuration(v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(v); m !== null; m = re.exec(v)) {
-    const n = Number(m[1]);
-    const unit = m[2];
-    const f = unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 's' ? 1000 : unit === 'ms' ? 1 : unit === 'ns' ? 1e-6 : 1e-3;
-    total += n * f;
-    matched = re.lastIndex;
-  }
-  if (matched !== v.length || matched === 0) return undefined;
-  return Math.max(1000, Math.round(total));
+  const d = goDuration(v);
+  // A negative interval is no interval (the default applies); a short one is at least a second.
+  return d.ok && d.seconds >= 0 ? Math.max(1000, Math.round(d.seconds * 1000)) : undefined;
 }
 
 async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
