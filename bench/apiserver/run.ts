@@ -3,7 +3,7 @@
 // writer write latency, watch delivery latency, memory per 100,000 objects, and restart time.
 //
 //   node --import tsx bench/apiserver/run.ts [--only embedded|real] [--objects 100000] [--ops 10000]
-//        [--warmup 3000] [--cpu-profile DIR]   (the embedded server writes a V8 CPU profile into DIR when it stops)
+//        [--warmup 3000] [--node-flags 'FLAGS'] [--cpu-profile DIR]   (the embedded server writes a V8 CPU profile into DIR when it stops)
 //
 // Both servers get the same warm-up before the measured phases: --warmup creates, updates and gets of
 // objects of their own. The embedded server is JIT-compiled: its first few thousand requests run in
@@ -31,7 +31,13 @@ const WARMUP = Number(arg('--warmup', '3000'));
 const WARMUP_KINDS = new Set(arg('--warmup-kinds', 'create,update,get').split(','));
 const only = arg('--only', '');
 const cpuProfile = arg('--cpu-profile', '');
-const nodeFlags = cpuProfile === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfile)}`];
+// --node-flags 'FLAGS' runs the embedded server's node with V8 flags (e.g. the trellis command's, ADR 0015).
+const nodeFlags = [
+  ...arg('--node-flags', '')
+    .split(' ')
+    .filter((f) => f !== ''),
+  ...(cpuProfile === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(cpuProfile)}`]),
+];
 
 interface Stats {
   ops: number;
