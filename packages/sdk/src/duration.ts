@@ -10,7 +10,7 @@
 /** GoDuration is a parsed duration, or Go's error message for the text. */
 export type GoDuration = { ok: true; seconds: number } | { ok: false; reason: string };
 
-/** MaxGoDurationLength bounds the text read (a duration of 64 characters is already absurd). */
+/** MaxGoDurationLength bounds the text read: longer text is refused unread. */
 export const MaxGoDurationLength = 256;
 
 const unitSeconds: Record<string, number> = { ns: 1e-9, us: 1e-6, '\u00b5s': 1e-6, '\u03bcs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
